@@ -1,0 +1,62 @@
+package dev.headstart.cli;
+
+import dev.headstart.config.ConfigException;
+import dev.headstart.config.HeadstartVersion;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one jar's entry point: each stage is a subcommand, and a top-level executable of its name. */
+@Command(
+    name = "headstart",
+    mixinStandardHelpOptions = true,
+    versionProvider = Headstart.Version.class,
+    description = {
+      "Transfer learning for image classifiers as a batch pipeline: a frozen backbone runs once",
+      "over all images (extract), heads train on the cached features in seconds (train), and",
+      "end-to-end baselines (finetune) and a report (report) say which approach wins.",
+      "",
+      "Every stage reads pipeline.yaml; any key can be overridden with --set section.key=value."
+    },
+    subcommands = {
+      ExtractCommand.class,
+      TrainCommand.class,
+      FinetuneCommand.class,
+      ReportCommand.class,
+      PredictCommand.class,
+      RunCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Headstart implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs a command line and returns its exit code (tests call this instead of main). */
+  public static int execute(String... args) {
+    Logging.configure(args);
+    CommandLine cli = new CommandLine(new Headstart());
+    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof ConfigException || ex instanceof UserException) {
+        commandLine.getErr().println("error: " + ex.getMessage());
+        return 2;
+      }
+      throw ex;
+    });
+    return cli.execute(args);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"headstart " + HeadstartVersion.VERSION};
+    }
+  }
+}

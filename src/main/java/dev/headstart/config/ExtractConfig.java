@@ -1,0 +1,41 @@
+package dev.headstart.config;
+
+import java.util.List;
+
+/**
+ * The extract stage: one pass of the frozen backbone over every image.
+ *
+ * @param out the feature store: a folder or any Hadoop URI (file:, hdfs:, s3a:)
+ * @param batchSize images per forward pass; memory is bounded by it
+ * @param threads decoding threads; 0 = one per core
+ * @param views augmented views per training image (random-resized-crop + flip), 0 = none
+ * @param seed seed of the augmented views
+ * @param maxPixels images with more pixels are skipped as unsafe to decode
+ * @param strict stop at the first bad image instead of skipping it
+ * @param partRows rows per Parquet part file; a killed extract resumes at part granularity
+ * @param overwrite replace features made by another backbone or preprocessing
+ * @param precision fp32, or bf16 on CPUs that support it
+ */
+public record ExtractConfig(
+    String out,
+    int batchSize,
+    int threads,
+    int views,
+    long seed,
+    long maxPixels,
+    boolean strict,
+    int partRows,
+    boolean overwrite,
+    String precision) {
+  public static final ExtractConfig DEFAULTS =
+      new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false, 2048, false, "fp32");
+
+  public ExtractConfig {
+    Check.positive("extract.batch_size", batchSize);
+    Check.nonNegative("extract.threads", threads);
+    Check.nonNegative("extract.views", views);
+    Check.positive("extract.max_pixels", maxPixels);
+    Check.positive("extract.part_rows", partRows);
+    Check.oneOf("extract.precision", precision, List.of("fp32", "bf16"));
+  }
+}

@@ -1,0 +1,79 @@
+package dev.headstart.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The train stage: a classifier head on the cached features. Defaults follow the seeds' recipe
+ * (SGD with momentum 0.9, StepLR 7/0.1, 25 epochs, cross-entropy).
+ *
+ * @param features the feature store to read; empty = extract.out
+ * @param runs the folder that receives one run folder per training run
+ * @param name the run's name; empty = derived from the settings
+ * @param head linear or mlp
+ * @param hidden hidden layer sizes of the mlp head
+ * @param dropout dropout probability of the mlp head
+ * @param standardize standardize features with the train split's mean and std
+ * @param optimizer sgd, adam or adamw
+ * @param lr learning rate
+ * @param momentum SGD momentum
+ * @param weightDecay L2 weight decay
+ * @param batchSize rows per step; 0 = the whole train split in one batch
+ * @param epochs passes over the train split
+ * @param scheduler step, cosine or none
+ * @param stepSize epochs between learning-rate drops (step scheduler)
+ * @param gamma learning-rate factor at each drop (step scheduler)
+ * @param labelSmoothing label smoothing of the cross-entropy, 0 = none
+ * @param seed seed of initialization and shuffling; same seed, same run, bit for bit
+ * @param patience stop after this many epochs without a lower validation loss; 0 = never
+ * @param useViews train on the augmented views too (validation always uses view 0)
+ * @param sweep grid of key -> values to try, one run per point
+ * @param parallel sweep points trained at once; 0 = as many as helps on this machine
+ */
+public record TrainConfig(
+    String features,
+    String runs,
+    String name,
+    String head,
+    List<Integer> hidden,
+    double dropout,
+    boolean standardize,
+    String optimizer,
+    double lr,
+    double momentum,
+    double weightDecay,
+    int batchSize,
+    int epochs,
+    String scheduler,
+    int stepSize,
+    double gamma,
+    double labelSmoothing,
+    long seed,
+    int patience,
+    boolean useViews,
+    Map<String, List<String>> sweep,
+    int parallel) {
+  public static final TrainConfig DEFAULTS =
+      new TrainConfig("", "runs", "", "linear", List.of(256), 0.5, false, "sgd", 0.001, 0.9, 0.0,
+          16, 25, "step", 7, 0.1, 0.0, 0, 0, false, Map.of(), 0);
+
+  public TrainConfig {
+    Check.oneOf("train.head", head, List.of("linear", "mlp"));
+    Check.fraction("train.dropout", dropout);
+    Check.oneOf("train.optimizer", optimizer, List.of("sgd", "adam", "adamw"));
+    Check.positive("train.lr", lr);
+    Check.fraction("train.momentum", momentum);
+    Check.nonNegative("train.weight_decay", weightDecay);
+    Check.nonNegative("train.batch_size", batchSize);
+    Check.positive("train.epochs", epochs);
+    Check.oneOf("train.scheduler", scheduler, List.of("step", "cosine", "none"));
+    Check.positive("train.step_size", stepSize);
+    Check.positive("train.gamma", gamma);
+    Check.fraction("train.label_smoothing", labelSmoothing);
+    Check.nonNegative("train.patience", patience);
+    Check.nonNegative("train.parallel", parallel);
+    for (int i = 0; i < hidden.size(); i++) Check.positive("train.hidden[" + i + "]", hidden.get(i));
+    hidden = List.copyOf(hidden);
+    sweep = Map.copyOf(sweep);
+  }
+}

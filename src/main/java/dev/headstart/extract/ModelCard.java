@@ -1,0 +1,44 @@
+package dev.headstart.extract;
+
+import dev.headstart.io.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The model card beside a TorchScript backbone (name.json next to name.pt), as written by
+ * tools/export_backbone.py: how to preprocess images for it and what it outputs.
+ *
+ * @param inputSize the square crop fed to the model
+ * @param resize shorter side after resizing, before the center crop (torchvision Resize(int))
+ * @param interpolation bilinear (torchvision's default)
+ * @param featureDim D of the [N,D] (or [N,D,h,w]) output
+ * @param output pooled ([N,D]) or spatial ([N,D,h,w], global-average-pooled by headstart)
+ * @param inferenceFile the frozen, inference-optimized TorchScript (used by extract)
+ * @param trainableFile the unfrozen TorchScript with trainable parameters (used by finetune)
+ * @param auxFeatureDim width of the auxiliary output in training mode (inception_v3), or null
+ */
+public record ModelCard(
+    String name,
+    String architecture,
+    int inputSize,
+    int resize,
+    String interpolation,
+    List<Double> mean,
+    List<Double> std,
+    int featureDim,
+    String output,
+    String inferenceFile,
+    String trainableFile,
+    Integer auxFeatureDim,
+    String weights,
+    String torchVersion,
+    String exportedBy) {
+
+  public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
+  public static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
+
+  public static ModelCard read(Path file) throws IOException {
+    return Json.read(file, ModelCard.class);
+  }
+}
