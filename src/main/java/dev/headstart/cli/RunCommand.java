@@ -19,17 +19,17 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Runs the stages listed in pipeline.yaml (run.stages) in dependency order:",
-      "  extract -> train -> report, and finetune -> report.",
-      "A stage is skipped when nothing it depends on changed since its last success: its config",
-      "keys, the image files (path, size, mtime), the backbone files (SHA-256), the features or",
-      "runs it reads, and the headstart version. Fingerprints live in run.state (work/state).",
+      "extract -> train -> report, and finetune -> report. A stage is skipped when",
+      "nothing it depends on changed since its last success: its config keys, the",
+      "image files (path, size, mtime), the backbone files (SHA-256), the features",
+      "or runs it reads, and the headstart version. Fingerprints: run.state.",
       "",
       "Examples:",
       "  ./run                          whole pipeline on the bundled example",
       "  ./run --dry-run                what would run, and why",
-      "  ./run --set train.lr=0.01      new head hyperparameters: reruns train and report only",
+      "  ./run --set train.lr=0.01      new head settings: reruns train, report",
       "  ./run --force extract          rerun one stage even if up to date",
-      "  ./run --only train             run just the train stage (if out of date)",
+      "  ./run --only train             just the train stage (if out of date)",
       "  ./run --from train             rerun train and everything after it"
     })
 public final class RunCommand implements Callable<Integer> {
