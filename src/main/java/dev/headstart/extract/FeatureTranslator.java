@@ -48,7 +48,10 @@ final class FeatureTranslator implements Translator<ImageBatch, float[][]> {
   /** [N,D] as is; [N,C,h,w] averaged over h and w; anything else is not a backbone's output. */
   static NDArray pool(NDArray out) {
     Shape shape = out.getShape();
-    if (shape.dimension() == 4) return out.mean(new int[] {2, 3});
+    if (shape.dimension() == 4) {
+      // DJL's PyTorch mean reduces one axis at a time: flatten h x w, then average it
+      return out.reshape(shape.get(0), shape.get(1), shape.get(2) * shape.get(3)).mean(new int[] {2});
+    }
     if (shape.dimension() == 2) return out;
     throw new IllegalStateException("the backbone returned shape " + shape
         + "; a feature extractor must return [N,D] or [N,C,h,w]");
