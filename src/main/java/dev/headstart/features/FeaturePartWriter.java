@@ -2,6 +2,7 @@ package dev.headstart.features;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -37,10 +38,21 @@ public final class FeaturePartWriter implements AutoCloseable {
 
   /** Opens part {@code index} of {@code split} in the store at {@code storeLocation} (a folder or Hadoop URI). */
   public static FeaturePartWriter open(String storeLocation, String split, int index) throws IOException {
-    return open(HadoopFs.toPath(storeLocation), split, index, HadoopFs.configuration());
+    return open(HadoopFs.toPath(storeLocation), split, index, HadoopFs.configuration(), null);
   }
 
-  public static FeaturePartWriter open(Path store, String split, int index, Configuration conf) throws IOException {
+  /**
+   * Like {@link #open(String, String, int)}, and stamps the part's footer with the store's
+   * fingerprint (Manifest.fingerprint), so the train stage can tell a part made by another
+   * backbone, preprocessing or class list from the rest of the store.
+   */
+  public static FeaturePartWriter open(String storeLocation, String split, int index, String fingerprint)
+      throws IOException {
+    return open(HadoopFs.toPath(storeLocation), split, index, HadoopFs.configuration(), fingerprint);
+  }
+
+  public static FeaturePartWriter open(Path store, String split, int index, Configuration conf, String fingerprint)
+      throws IOException {
     Path part = FeatureStoreLayout.part(store, split, index);
     Path tmp = FeatureStoreLayout.inProgress(part);
     FileSystem fs = HadoopFs.fileSystem(part, conf);
@@ -53,6 +65,7 @@ public final class FeaturePartWriter implements AutoCloseable {
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
         // one feature vector is a few KB; dictionaries only help the repeated string columns
         .withDictionaryEncoding(FeatureSchema.FEATURES + ".list.element", false)
+        .withExtraMetaData(fingerprint == null ? Map.of() : Map.of(FeatureReadSupport.FINGERPRINT_KEY, fingerprint))
         .build();
     return new FeaturePartWriter(fs, part, tmp, writer);
   }

@@ -41,7 +41,7 @@ public final class SyntheticStore {
   public static void writeSplit(String store, String split, List<FeatureRow> rows, int parts) throws IOException {
     int per = (rows.size() + parts - 1) / parts;
     for (int p = 0; p < parts; p++) {
-      try (FeaturePartWriter w = FeaturePartWriter.open(store, split, p)) {
+      try (FeaturePartWriter w = FeaturePartWriter.open(store, split, p, FINGERPRINT)) {
         w.writeAll(rows.subList(Math.min(rows.size(), p * per), Math.min(rows.size(), (p + 1) * per)));
       }
     }
