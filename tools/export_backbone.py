@@ -1,0 +1,426 @@
+#!/usr/bin/python3
+"""Export a torchvision classifier as a headstart backbone.
+
+Writes three files into --out:
+
+  <name>.pt            TorchScript for inference: eval mode, scripted, frozen
+                       (parameters become constants, conv+bn folded, dropout
+                       removed). Maps a normalized float batch [N,3,H,W] to
+                       features [N,D] (or [N,C,h,w] with --output spatial).
+  <name>-trainable.pt  TorchScript NOT frozen: scripted (not traced), so the
+                       module keeps its parameters and its `training` flag:
+                       module.train()/eval() switch batch-norm and dropout
+                       exactly as in eager PyTorch. Saved in eval mode.
+                       inception_v3 in training mode returns a tuple
+                       (features[N,2048], aux_features[N,768]).
+  <name>.json          the model card (keys read by the Java side).
+
+Examples:
+  /usr/bin/python3 tools/export_backbone.py --model resnet18 --out backbones/
+  /usr/bin/python3 tools/export_backbone.py --model vgg16 --cut conv --out b/
+  /usr/bin/python3 tools/export_backbone.py --model resnet50 \
+        --weights IMAGENET1K_V2 --out b/          # needs network (or cache)
+  /usr/bin/python3 tools/export_backbone.py --model mobilenet_v3_small \
+        --weights my_state_dict.pth --input-size 64 --resize 64 --out b/
+
+Why not torch.jit.optimize_for_inference: in PyTorch 1.13 on CPU it rewrites
+convolutions to MKLDNN ops whose constants cannot be serialized (the saved
+file fails to load) and that would only run on CPU. torch.jit.freeze already
+folds conv+bn, conv+add/mul and removes dropout; we run those frozen-graph
+passes (the device-portable part of optimize_for_inference) explicitly.
+"""
+import argparse
+import copy
+import hashlib
+import json
+import os
+import sys
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torchvision
+
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+
+MODELS = [
+    "resnet18", "resnet34", "resnet50",
+    "alexnet", "vgg11_bn", "vgg16",
+    "squeezenet1_0", "squeezenet1_1",
+    "densenet121", "mobilenet_v3_small", "inception_v3",
+    "tiny_cnn",  # small custom CNN for fast tests (input 32, features 32)
+]
+
+
+# ---------------------------------------------------------------- wrappers
+class MapPool(nn.Module):
+    """body(x) -> feature map; pooled: global average pool + flatten."""
+
+    def __init__(self, body: nn.Module, pool: bool):
+        super().__init__()
+        self.body = body
+        self.pool = pool
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.body(x)
+        if self.pool:
+            x = torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
+        return x
+
+
+class ConvFlatten(nn.Module):
+    """alexnet/vgg --cut conv --output pooled: features -> avgpool -> flatten
+    (25088 for vgg at 224, 9216 for alexnet), as in the recipes' tables."""
+
+    def __init__(self, features: nn.Module, avgpool: nn.Module):
+        super().__init__()
+        self.features = features
+        self.avgpool = avgpool
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.flatten(self.avgpool(self.features(x)), 1)
+
+
+class InceptionFeatures(nn.Module):
+    """inception_v3 with fc and AuxLogits.fc replaced by Identity.
+
+    eval mode: features [N,2048]; training mode: (features, aux[N,768])."""
+
+    def __init__(self, m: nn.Module):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x: torch.Tensor) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
+        x = self.m._transform_input(x)
+        feats, aux = self.m._forward(x)
+        if self.training and aux is not None:
+            return feats, aux
+        return feats
+
+
+class InceptionEval(nn.Module):
+    """inference-only inception_v3: always features [N,2048]."""
+
+    def __init__(self, m: nn.Module):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.m._transform_input(x)
+        feats, _ = self.m._forward(x)
+        return feats
+
+
+class TinyCNN(nn.Module):
+    """3 conv+bn+relu+maxpool blocks: [N,3,32,32] -> map [N,32,4,4] -> GAP [N,32]."""
+
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+
+        def block(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                                 nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                                 nn.MaxPool2d(2))
+
+        self.features = nn.Sequential(block(3, 16), block(16, 40), block(40, 32))
+        self.fc = nn.Linear(32, num_classes)
+
+    def forward(self, x):
+        x = torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1)
+        return self.fc(x)
+
+
+# ---------------------------------------------------------------- building
+def _construct(name: str) -> nn.Module:
+    if name == "tiny_cnn":
+        return TinyCNN()
+    if name == "inception_v3":
+        # init_weights=True: torchvision's own (truncated-normal) init, as the
+        # class does when no weights are given.
+        return torchvision.models.inception_v3(weights=None, aux_logits=True, init_weights=True)
+    return getattr(torchvision.models, name)(weights=None)
+
+
+def _remove_head(name: str, m: nn.Module, cut: str) -> List[str]:
+    """Replace the classifier in place; return state-dict prefixes of removed layers."""
+    if name.startswith("resnet") or name == "tiny_cnn":
+        m.fc = nn.Identity()
+        return ["fc."]
+    if name == "inception_v3":
+        m.fc = nn.Identity()
+        m.AuxLogits.fc = nn.Identity()
+        return ["fc.", "AuxLogits.fc."]
+    if name == "alexnet" or name.startswith("vgg"):
+        m.classifier[6] = nn.Identity()
+        return ["classifier.6."]
+    if name.startswith("squeezenet"):
+        m.classifier = nn.Identity()
+        return ["classifier."]
+    if name in ("densenet121", "mobilenet_v3_small"):
+        m.classifier = nn.Identity()
+        return ["classifier."]
+    raise ValueError(name)
+
+
+def _clean_state_dict(obj) -> Dict[str, torch.Tensor]:
+    if isinstance(obj, nn.Module):
+        obj = obj.state_dict()
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
+            obj = obj[key]
+    if not isinstance(obj, dict):
+        raise SystemExit("error: --weights file does not hold a state dict")
+    return {(k[7:] if k.startswith("module.") else k): v for k, v in obj.items()}
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_weights(name: str, m: nn.Module, weights: Optional[str], removed: List[str]) -> str:
+    """Load weights into m (head already removed). Returns the card's 'weights' string."""
+    if not weights or weights == "random":
+        return "random"
+    if os.path.isfile(weights) or weights.endswith((".pth", ".pt", ".bin", ".ckpt")):
+        if not os.path.isfile(weights):
+            raise SystemExit(f"error: weights file not found: {weights}")
+        sd = _clean_state_dict(torch.load(weights, map_location="cpu"))
+        desc = f"file:{os.path.basename(weights)} sha256:{_sha256(weights)[:16]}"
+    else:
+        if name == "tiny_cnn":
+            raise SystemExit("error: tiny_cnn has no torchvision weights; pass a .pth file")
+        try:
+            enum = torchvision.models.get_model_weights(name)
+            w = enum[weights] if weights in enum.__members__ else torchvision.models.get_weight(weights)
+        except (KeyError, ValueError, AttributeError):
+            choices = ", ".join(torchvision.models.get_model_weights(name).__members__)
+            raise SystemExit(f"error: unknown weights '{weights}' for {name}; torchvision knows: "
+                             f"{choices}; or pass a local state-dict .pth file")
+        try:
+            sd = w.get_state_dict(progress=False)
+        except Exception as e:  # URLError, socket errors, HTTP errors
+            raise SystemExit(
+                f"error: could not download torchvision weights {type(w).__name__}.{w.name} from {w.url}\n"
+                f"  ({type(e).__name__}: {e})\n"
+                f"  This machine is probably offline. On a connected machine run\n"
+                f"    python3 -c \"import torch; torch.hub.load_state_dict_from_url('{w.url}')\"\n"
+                f"  and copy the file from ~/.cache/torch/hub/checkpoints/ here, then pass\n"
+                f"  --weights <that file>.pth (or put it into this machine's torch hub cache).")
+        desc = f"torchvision:{type(w).__name__}.{w.name}"
+        if name == "inception_v3":
+            m.transform_input = True  # what torchvision does for its ImageNet weights
+    sd = {k: v for k, v in sd.items() if not any(k.startswith(p) for p in removed)}
+    missing, unexpected = m.load_state_dict(sd, strict=False)
+    if missing or unexpected:
+        raise SystemExit(f"error: weights do not match {name}: missing {missing[:8]}"
+                         f"{'...' if len(missing) > 8 else ''}, unexpected {unexpected[:8]}"
+                         f"{'...' if len(unexpected) > 8 else ''}")
+    return desc
+
+
+def build(name: str, weights: Optional[str] = None, cut: str = "fc", output: str = "pooled",
+          seed: int = 0) -> Tuple[nn.Module, nn.Module, str]:
+    """Returns (inference module, trainable module, weights description).
+
+    The two modules share parameters; callers deep-copy before scripting."""
+    if name not in MODELS:
+        raise SystemExit(f"error: unknown model {name}; choose from {', '.join(MODELS)}")
+    if cut == "conv" and not (name == "alexnet" or name.startswith("vgg")):
+        raise SystemExit("error: --cut conv applies to alexnet and vgg (other models are cut at the pool already)")
+    torch.manual_seed(seed)
+    m = _construct(name)
+    removed = _remove_head(name, m, cut)
+    desc = load_weights(name, m, weights, removed)
+
+    if name == "inception_v3":
+        if output == "spatial":
+            raise SystemExit("error: --output spatial is not supported for inception_v3")
+        return InceptionEval(m), InceptionFeatures(m), desc
+    if output == "pooled":
+        if cut == "conv":
+            mod = ConvFlatten(m.features, m.avgpool)
+        elif name.startswith("squeezenet"):
+            mod = MapPool(m.features, pool=True)
+        else:
+            mod = m  # the torchvision model itself, classifier -> Identity
+    else:
+        if name.startswith("resnet"):
+            body = nn.Sequential(m.conv1, m.bn1, m.relu, m.maxpool, m.layer1, m.layer2, m.layer3, m.layer4)
+        elif name == "alexnet" or name.startswith("vgg"):
+            if cut != "conv":
+                raise SystemExit("error: --output spatial for alexnet/vgg needs --cut conv")
+            body = nn.Sequential(m.features, m.avgpool)
+        elif name == "densenet121":
+            body = nn.Sequential(m.features, nn.ReLU(inplace=False))
+        else:  # squeezenet, mobilenet_v3_small, tiny_cnn
+            body = m.features
+        mod = MapPool(body, pool=False)
+    return mod, mod, desc
+
+
+def _portable_inference_passes(frozen: torch.jit.ScriptModule) -> None:
+    g = frozen.graph
+    torch._C._jit_pass_remove_dropout(frozen._c)
+    torch._C._jit_pass_fold_frozen_conv_bn(g)
+    torch._C._jit_pass_fold_frozen_conv_add_or_sub(g)
+    torch._C._jit_pass_fold_frozen_conv_mul_or_div(g)
+
+
+def script_inference(mod: nn.Module) -> torch.jit.ScriptModule:
+    mod = copy.deepcopy(mod).eval()
+    frozen = torch.jit.freeze(torch.jit.script(mod))
+    _portable_inference_passes(frozen)
+    kinds = {n.kind() for n in frozen.graph.nodes()}
+    # batch_norm nodes left are the ones not directly after a conv (densenet's
+    # pre-activation norm); they run in eval mode with constant statistics.
+    assert not any("mkldnn" in k.lower() for k in kinds)
+    return frozen
+
+
+def script_trainable(mod: nn.Module) -> torch.jit.ScriptModule:
+    s = torch.jit.script(copy.deepcopy(mod))
+    s.eval()  # saved in eval mode; callers switch with train()/eval()
+    return s
+
+
+def ensure_hash_seed():
+    """TorchScript writes some class constants in set order, which depends on
+    Python's string hash seed; re-exec with PYTHONHASHSEED=0 so exports are
+    byte-for-byte reproducible."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def default_resize(input_size: int) -> int:
+    return int(round(input_size * 256 / 224))
+
+
+def export(model: str, out: str, name: Optional[str] = None, weights: Optional[str] = None,
+           input_size: Optional[int] = None, resize: Optional[int] = None, cut: str = "fc",
+           output: str = "pooled", mean=None, std=None, weights_desc: Optional[str] = None,
+           seed: int = 0, module: Optional[nn.Module] = None, verify_batch: int = 2,
+           quiet: bool = False) -> dict:
+    """Export and verify. `module` (optional) replaces the built (inference == trainable)
+    module, e.g. for a model prepared in Python (make_fixtures uses build())."""
+    torch.manual_seed(seed)
+    if input_size is None:
+        input_size = 299 if model == "inception_v3" else (32 if model == "tiny_cnn" else 224)
+    if resize is None:
+        resize = 36 if (model == "tiny_cnn" and input_size == 32) else default_resize(input_size)
+    name = name or (model if cut == "fc" else f"{model}_conv") + ("_spatial" if output == "spatial" else "")
+    if module is None:
+        inf_mod, train_mod, desc = build(model, weights, cut, output, seed)
+    else:
+        inf_mod = train_mod = module
+        desc = "random"
+    if weights_desc:
+        desc = weights_desc
+    os.makedirs(out, exist_ok=True)
+    inf_file, train_file = f"{name}.pt", f"{name}-trainable.pt"
+
+    frozen = script_inference(inf_mod)
+    trainable = script_trainable(train_mod)
+    _save_atomic(frozen, os.path.join(out, inf_file))
+    _save_atomic(trainable, os.path.join(out, train_file))
+
+    # ---- verify on freshly loaded copies (train-mode forward changes BN buffers)
+    g = torch.Generator().manual_seed(1234)
+    x = torch.randn(verify_batch, 3, input_size, input_size, generator=g)
+    lf = torch.jit.load(os.path.join(out, inf_file))
+    lt = torch.jit.load(os.path.join(out, train_file))
+    with torch.no_grad():
+        eager = copy.deepcopy(inf_mod).eval()(x)
+        a = lf(x)
+        lt.eval()
+        b = lt(x)
+    assert isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
+    diff = (a - b).abs().max().item()
+    diff_eager = (a - eager).abs().max().item()
+    scale = max(1.0, a.abs().max().item())
+    if not quiet:
+        print(f"[{name}] features {tuple(a.shape)}; max |frozen - trainable(eval)| = {diff:.3g}; "
+              f"max |frozen - eager| = {diff_eager:.3g} (max |feature| {a.abs().max().item():.3g})")
+    if diff > 1e-4 * scale or diff_eager > 1e-4 * scale:
+        raise SystemExit(f"error: frozen and trainable exports differ by {diff} (eager {diff_eager})")
+    lt.train()
+    y = lt(x)
+    aux_dim = None
+    if isinstance(y, tuple):
+        aux_dim = int(y[1].shape[1])
+        y = y[0]
+    assert y.shape == a.shape, (y.shape, a.shape)
+    y.sum().backward()  # gradients flow into the trainable parameters
+    n_grad = sum(1 for p in lt.parameters() if p.grad is not None)
+    n_params = sum(p.numel() for p in lt.parameters())
+    if not quiet:
+        print(f"[{name}] trainable: {n_params} parameters, {n_grad} tensors got gradients in train mode"
+              + (f"; aux features {aux_dim}" if aux_dim else ""))
+
+    card = {
+        "name": name,
+        "architecture": model + ("" if cut == "fc" else f"/cut={cut}"),
+        "input_size": int(input_size),
+        "resize": int(resize),
+        "interpolation": "bilinear",
+        "mean": [float(v) for v in (mean or IMAGENET_MEAN)],
+        "std": [float(v) for v in (std or IMAGENET_STD)],
+        "feature_dim": int(a.shape[1]),
+        "output": output,
+        "inference_file": inf_file,
+        "trainable_file": train_file,
+        "aux_feature_dim": aux_dim,
+        "weights": desc,
+        "torch_version": torch.__version__,
+        "exported_by": "tools/export_backbone.py",
+    }
+    tmp = os.path.join(out, f".{name}.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, os.path.join(out, f"{name}.json"))
+    if not quiet:
+        print(f"[{name}] wrote {out}/{inf_file}, {train_file}, {name}.json")
+    return card
+
+
+def _save_atomic(mod, path):
+    tmp = path + ".tmp"
+    mod.save(tmp)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, choices=MODELS)
+    p.add_argument("--weights", help="torchvision weights enum name (e.g. IMAGENET1K_V1; needs network) "
+                   "or a local state-dict .pth file; random init when absent")
+    p.add_argument("--weights-desc", help="text for the card's 'weights' field (default: derived)")
+    p.add_argument("--input-size", type=int, help="default 224 (299 for inception_v3, 32 for tiny_cnn)")
+    p.add_argument("--resize", type=int, help="shorter-side resize before center crop; "
+                   "default round(input_size*256/224)")
+    p.add_argument("--cut", choices=["fc", "conv"], default="fc",
+                   help="alexnet/vgg: fc = 4096 features after the first two FC layers; "
+                   "conv = pooled conv features (avgpool output flattened: 25088 for vgg)")
+    p.add_argument("--output", choices=["pooled", "spatial"], default="pooled",
+                   help="spatial: [N,C,h,w] feature map (headstart pools it)")
+    p.add_argument("--mean", type=float, nargs=3)
+    p.add_argument("--std", type=float, nargs=3)
+    p.add_argument("--seed", type=int, default=0, help="seed for random init")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--name", help="file base name (default: the model name)")
+    a = p.parse_args(argv)
+    ensure_hash_seed()
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    card = export(a.model, a.out, a.name, a.weights, a.input_size, a.resize, a.cut, a.output,
+                  a.mean, a.std, a.weights_desc, a.seed)
+    print(json.dumps(card, indent=2))
+
+
+if __name__ == "__main__":
+    main()
