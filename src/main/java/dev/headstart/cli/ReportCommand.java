@@ -66,9 +66,8 @@ public final class ReportCommand implements Callable<Integer> {
     PipelineConfig pipeline = config.load();
     ReportConfig rc = pipeline.report();
     String featuresLocation = rc.features().isBlank() ? pipeline.featuresLocation() : pipeline.resolve(rc.features());
-    Optional<Path> featuresDir = localPath(featuresLocation);
     ReportStage.Options options = new ReportStage.Options(
-        pipeline.resolvePath(rc.runs()), pipeline.resolvePath(rc.out()), featuresDir, rc.gallery(),
+        pipeline.resolvePath(rc.runs()), pipeline.resolvePath(rc.out()), Optional.of(featuresLocation), rc.gallery(),
         List.of(pipeline.resolvePath(pipeline.data().root()), pipeline.baseDir()));
     ReportStage.Result result = ReportStage.run(options);
     Path index = result.index().toAbsolutePath();
@@ -77,13 +76,6 @@ public final class ReportCommand implements Callable<Integer> {
     System.out.println(index);
     if (open) openInBrowser(index);
     return 0;
-  }
-
-  /** A feature store on the local disk; a Hadoop URI (hdfs:, s3a:) has no manifest the report can read. */
-  private static Optional<Path> localPath(String location) {
-    if (location.startsWith("file:")) return Optional.of(Path.of(java.net.URI.create(location)));
-    if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")) return Optional.empty();
-    return Optional.of(Path.of(location));
   }
 
   private static void openInBrowser(Path index) {

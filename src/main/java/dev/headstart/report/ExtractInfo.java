@@ -1,10 +1,8 @@
 package dev.headstart.report;
 
 import dev.headstart.features.Manifest;
-import dev.headstart.io.Json;
+import dev.headstart.features.ManifestIO;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,19 +13,23 @@ import java.util.Optional;
  * @param seconds wall seconds of the extract (NaN when the manifest records none)
  * @param trainImages images in the train split (0 when unknown)
  */
-public record ExtractInfo(Path manifestFile, double seconds, int trainImages, int classes, String dataRoot) {
+public record ExtractInfo(String store, double seconds, int trainImages, int classes, String dataRoot) {
 
-  /** Reads features/manifest.json when there is one; a missing or unreadable one is not an error. */
-  public static Optional<ExtractInfo> load(Path featuresDir) {
-    Path file = featuresDir.resolve(Manifest.FILE_NAME);
-    if (!Files.isRegularFile(file)) return Optional.empty();
+  /**
+   * Reads the store's manifest.json (a local folder or a Hadoop URI) when there is one; a missing
+   * or unreadable one only loses the extraction time, so it is a warning, not an error.
+   */
+  public static Optional<ExtractInfo> load(String store) {
     try {
-      Manifest m = Json.read(file, Manifest.class);
+      Optional<Manifest> read = ManifestIO.readIfExists(store);
+      if (read.isEmpty()) return Optional.empty();
+      Manifest m = read.get();
       int train = m.splits() != null && m.splits().get("train") != null ? m.splits().get("train").images() : 0;
       int classes = m.classes() == null ? 0 : m.classes().size();
-      return Optional.of(new ExtractInfo(file, seconds(m.timings()), train, classes, m.dataRoot()));
+      return Optional.of(new ExtractInfo(store, seconds(m.timings()), train, classes, m.dataRoot()));
     } catch (IOException | RuntimeException e) {
-      System.err.println("warning: ignoring " + file + ": " + e.getMessage());
+      System.err.println("warning: ignoring the manifest of " + store + " (head runs are timed without the "
+          + "extraction): " + e.getMessage());
       return Optional.empty();
     }
   }

@@ -13,13 +13,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import javax.imageio.ImageIO;
+import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 
 /**
  * Validation images of one run with their predicted and true labels, as base64 PNG thumbnails so
  * the page needs no files beside it. Mistakes come first (up to half the gallery), since they are
- * what a reader wants to look at; the rest are correct predictions.
+ * what a reader wants to look at; the rest are correct predictions. Both are taken from each
+ * true class in turn, so every class shows up.
  */
 final class Gallery {
   static final int THUMB = 96;
@@ -36,8 +38,8 @@ final class Gallery {
   static List<Tile> of(LoadedRun run, int size, List<Path> roots) {
     Table p = run.predictions();
     if (size == 0 || p.isEmpty()) return List.of();
-    Table wrong = p.where(p.booleanColumn("correct").isFalse()).sortOn("path");
-    Table right = p.where(p.booleanColumn("correct").isTrue()).sortOn("path");
+    Table wrong = acrossClasses(p.where(p.booleanColumn("correct").isFalse()));
+    Table right = acrossClasses(p.where(p.booleanColumn("correct").isTrue()));
     int nWrong = Math.min(wrong.rowCount(), Math.max(size / 2, size - right.rowCount()));
     Table chosen = wrong.first(nWrong).append(right.first(size - nWrong));
     List<Tile> tiles = new ArrayList<>();
@@ -47,6 +49,23 @@ final class Gallery {
           r.getDouble("probability"), r.getBoolean("correct"), resolve(path, roots).flatMap(Gallery::thumbnail)));
     }
     return tiles;
+  }
+
+  /** The rows reordered so that the first k hold one image of each class: class 0's first, class 1's first, ... */
+  static Table acrossClasses(Table predictions) {
+    Table sorted = predictions.sortOn("label", "path");
+    IntColumn label = sorted.intColumn("label");
+    // rank of each row within its class, then sort on (rank, label)
+    IntColumn rank = IntColumn.create("rank_in_class");
+    int previous = Integer.MIN_VALUE;
+    int r = 0;
+    for (int i = 0; i < sorted.rowCount(); i++) {
+      r = label.getInt(i) == previous ? r + 1 : 0;
+      previous = label.getInt(i);
+      rank.append(r);
+    }
+    sorted.addColumns(rank);
+    return sorted.sortOn("rank_in_class", "label");
   }
 
   static Optional<Path> resolve(String path, List<Path> roots) {

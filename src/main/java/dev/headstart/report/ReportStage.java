@@ -29,11 +29,12 @@ public final class ReportStage {
   public static final String INDEX = "index.html";
 
   /**
-   * @param featuresDir the feature store whose manifest.json holds the extraction time, if any
+   * @param features the feature store (folder or Hadoop URI) whose manifest.json holds the
+   *     extraction time, if any
    * @param gallery how many validation images the page shows
    * @param imageRoots folders that relative paths in predictions.csv may be relative to
    */
-  public record Options(Path runsDir, Path outDir, Optional<Path> featuresDir, int gallery, List<Path> imageRoots) {}
+  public record Options(Path runsDir, Path outDir, Optional<String> features, int gallery, List<Path> imageRoots) {}
 
   /** What was written, and what was left out. */
   public record Result(Path index, ReportTables tables, Verdict verdict, List<String> warnings) {}
@@ -48,7 +49,7 @@ public final class ReportStage {
     RunScan scan = RunScanner.scan(o.runsDir());
     List<String> warnings = new ArrayList<>();
     scan.skipped().forEach(s -> warnings.add(s.message()));
-    Optional<ExtractInfo> extract = o.featuresDir().flatMap(ExtractInfo::load);
+    Optional<ExtractInfo> extract = o.features().flatMap(ExtractInfo::load);
     Optional<Table> sweep = SweepTables.read(o.runsDir(), warnings);
     if (scan.runs().isEmpty()) {
       warnings.add("no complete runs in " + o.runsDir() + ": the report says so and has no charts");

@@ -41,7 +41,7 @@ class ReportBrowserTest {
         "skipped: /usr/bin/chromium is absent; install it with `apt-get install -y chromium` to check the HTML in a browser");
     Path runs = RunFixtures.write(root);
     index = ReportStage.run(new ReportStage.Options(runs, root.resolve("reports"),
-        Optional.of(root.resolve("features")), 12, List.of())).index();
+        Optional.of(root.resolve("features").toString()), 12, List.of())).index();
   }
 
   @Test
@@ -78,9 +78,10 @@ class ReportBrowserTest {
     }
     assertThat(colours.size()).isGreaterThan(200);
     assertThat(nonWhite).isGreaterThan(img.getWidth() * img.getHeight() / 9 / 20);
-    Path kept = Path.of("target", "report-browser", "index.png");
-    Files.createDirectories(kept.getParent());
-    Files.copy(png, kept, StandardCopyOption.REPLACE_EXISTING);
+    Path kept = Path.of("target", "report-browser");
+    Files.createDirectories(kept);
+    Files.copy(png, kept.resolve("index.png"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(index, kept.resolve("index.html"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   record Output(int exit, String stdout) {}

@@ -50,6 +50,17 @@ class ReportStageTest {
     // a folder whose metrics.json never arrived
     Files.createDirectories(runs.resolve("no-metrics"));
     Files.writeString(runs.resolve("no-metrics/history.csv"), "epoch,split,loss,accuracy,seconds\n");
+    // an older layout: complete files, but history.csv in wide form
+    Path oldLayout = Files.createDirectories(runs.resolve("old-history"));
+    Files.copy(runs.resolve("finetune/config.json"), oldLayout.resolve("config.json"));
+    Files.copy(runs.resolve("finetune/metrics.json"), oldLayout.resolve("metrics.json"));
+    Files.writeString(oldLayout.resolve("history.csv"), "epoch,train_loss,val_loss,val_acc\n1,0.9,0.8,0.7\n");
+    // sweep summaries of the train stage: two that stack, one with other columns
+    Files.writeString(runs.resolve("sweep.csv"),
+        "run,lr,head,best_val_accuracy\nsweep-lr0.1,0.1,linear,0.8\nsweep-lr0.01,0.01,linear,0.9\nsweep-lr0.001,0.001,linear,0.85\n");
+    Files.writeString(runs.resolve("sweep-mlp.csv"),
+        "run,lr,head,best_val_accuracy\nsweep-mlp-a,0.01,mlp,0.875\nsweep-mlp-b,0.001,mlp,0.7\n");
+    Files.writeString(runs.resolve("sweep-other.csv"), "name,score\nx,1\n");
     out = root.resolve("reports");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream old = System.err;
@@ -163,11 +174,23 @@ class ReportStageTest {
   void halfWrittenAndOldLayoutFoldersAreSkippedAndNamed() throws IOException {
     assertThat(stderr).contains(".interrupted.partial").contains("half-written")
         .contains("legacy-run").contains("no config.json")
-        .contains("no-metrics").contains("no metrics.json");
+        .contains("no-metrics").contains("no metrics.json")
+        .contains("old-history").contains("history.csv starts with 'epoch,train_loss,val_loss,val_acc'");
     String html = Files.readString(out.resolve("index.html"));
     assertThat(html).contains(".interrupted.partial").contains("legacy-run").contains("no-metrics");
     assertThat(read("summary.csv").stringColumn("run").asList())
-        .doesNotContain("interrupted", ".interrupted.partial", "legacy-run", "no-metrics");
+        .doesNotContain("interrupted", ".interrupted.partial", "legacy-run", "no-metrics", "old-history");
+  }
+
+  @Test
+  void sweepFilesWithTheSameColumnsAreStackedAndOthersNamed() {
+    Table sweep = read("sweep.csv");
+    assertThat(sweep.columnNames()).containsExactly("sweep_file", "run", "lr", "head", "best_val_accuracy");
+    assertThat(sweep.stringColumn("run").asList())
+        .containsExactly("sweep-mlp-a", "sweep-mlp-b", "sweep-lr0.1", "sweep-lr0.01", "sweep-lr0.001");
+    assertThat(sweep.stringColumn("sweep_file").asList()).containsOnly("sweep-mlp.csv", "sweep.csv");
+    assertThat(sweep.doubleColumn("best_val_accuracy").sum()).isCloseTo(0.8 + 0.9 + 0.85 + 0.875 + 0.7, within(1e-9));
+    assertThat(stderr).contains("sweep-other.csv").contains("differ");
   }
 
   @Test
