@@ -154,9 +154,15 @@ public final class FinetuneRun {
 
   static FinetuneNet newNet(Block backbone, FinetuneConfig cfg, int featureDim, Integer auxDim,
       int numClasses) {
-    HeadSpec spec = new HeadSpec(cfg.head(), featureDim, numClasses,
-        cfg.head().equals(HeadSpec.MLP) ? cfg.hidden() : List.of(),
-        cfg.head().equals(HeadSpec.MLP) ? cfg.dropout() : 0, false);
+    return newNet(backbone, cfg.head(), cfg.hidden(), cfg.dropout(), featureDim, auxDim, numClasses);
+  }
+
+  /** Backbone + the head the settings describe (+ an aux head when the card has an aux output). */
+  static FinetuneNet newNet(Block backbone, String headKind, List<Integer> hidden, double dropout,
+      int featureDim, Integer auxDim, int numClasses) {
+    boolean mlp = headKind.equals(HeadSpec.MLP);
+    HeadSpec spec = new HeadSpec(headKind, featureDim, numClasses, mlp ? hidden : List.of(),
+        mlp ? dropout : 0, false);
     Block head = HeadFactory.build(spec);
     Block aux = auxDim == null ? null : Linear.builder().setUnits(numClasses).build();
     return new FinetuneNet(backbone, head, aux, featureDim, auxDim == null ? 0 : auxDim, numClasses);
