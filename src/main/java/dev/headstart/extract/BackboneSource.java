@@ -1,0 +1,42 @@
+package dev.headstart.extract;
+
+import dev.headstart.cli.UserException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where a backbone comes from, before anything is loaded: the configured URI, the TorchScript
+ * file extract runs (null for a djl:// model-zoo URL, which DJL resolves), and the model card.
+ *
+ * @param uri backbone.uri as configured (a path or a djl:// URL)
+ * @param inferenceFile the frozen, inference-optimized TorchScript file; null for djl://
+ * @param cardFile the model card JSON; null when the card is the default one of a djl:// URL
+ */
+public record BackboneSource(String uri, Path inferenceFile, Path cardFile, ModelCard card) {
+
+  public boolean isModelZoo() {
+    return inferenceFile == null;
+  }
+
+  /**
+   * The trainable TorchScript file the finetune stage loads (card.trainable_file, beside the
+   * card). A clear error when the card names none or the file is missing.
+   */
+  public Path trainableFile() {
+    if (cardFile == null) {
+      throw new UserException("backbone.uri " + uri + " has no local model card, so there is no "
+          + "trainable TorchScript file; export one with /usr/bin/python3 tools/export_backbone.py "
+          + "and set backbone.uri to its .pt file");
+    }
+    if (card.trainableFile() == null || card.trainableFile().isBlank()) {
+      throw new UserException("model card " + cardFile + " names no trainable_file; re-export the "
+          + "backbone with tools/export_backbone.py, which writes name-trainable.pt beside name.pt");
+    }
+    Path file = cardFile.toAbsolutePath().getParent().resolve(card.trainableFile());
+    if (!Files.isRegularFile(file)) {
+      throw new UserException("trainable backbone " + file + " (trainable_file of model card "
+          + cardFile + ") does not exist; re-export the backbone with tools/export_backbone.py");
+    }
+    return file;
+  }
+}
