@@ -52,6 +52,7 @@ public final class TrainBench {
       long t1 = System.nanoTime();
       TrainOutcome o = trainer.train(with(cfg, bs), s -> {});
       double run = (System.nanoTime() - t1) / 1e9;
+      if (System.getenv("HISTORY") != null) o.history().forEach(System.out::println);
       System.out.printf("one run: %.3f s (linear, %s, batch %d, %d epochs, best val acc %.4f)%n", run,
           cfg.optimizer(), bs, cfg.epochs(), o.bestValAccuracy());
     }

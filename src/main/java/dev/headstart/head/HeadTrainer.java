@@ -133,19 +133,26 @@ public final class HeadTrainer {
     int n = order.length;
     int steps = (n + batch - 1) / batch;
     try (NDManager em = runManager.newSubManager()) {
-      // one gather per epoch puts the rows in shuffled order; batches are then views of it
+      // each batch gathers its rows by index from the one [N, D] tensor: no per-row copies, and
+      // no copy of the whole split per epoch either (that costs more than all the small gathers).
+      // A full batch needs no gather at all: its gradient does not depend on the row order
       NDArray perm = em.create(order);
-      NDArray xs = data.trainX().get(em, new NDIndex("{}", perm));
-      NDArray ys = data.trainY().get(em, new NDIndex("{}", perm));
-      NDArray ysColumn = ys.reshape(-1, 1);
+      NDList labelBatches = new NDList(steps);
       NDList losses = new NDList(steps);
       NDList predictions = new NDList(steps);
       float[] weights = new float[steps];
       for (int step = 0, s = 0; s < n; step++, s += batch) {
         int e = Math.min(n, s + batch);
-        NDIndex rows = new NDIndex().addSliceDim(s, e);
-        NDArray xb = xs.get(rows);
-        NDArray yb = ysColumn.get(rows);
+        NDArray xb;
+        NDArray yb;
+        if (steps == 1) {
+          xb = data.trainX().get(em, new NDIndex());
+          yb = data.trainYColumn().get(em, new NDIndex());
+        } else {
+          NDIndex rows = new NDIndex("{}", perm.get(new NDIndex().addSliceDim(s, e)));
+          xb = data.trainX().get(em, rows);
+          yb = data.trainYColumn().get(em, rows);
+        }
         NDArray l;
         NDArray logits;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -161,11 +168,13 @@ public final class HeadTrainer {
         }
         losses.add(l);
         predictions.add(logits.argMax(1));
+        labelBatches.add(yb);
         weights[step] = (float) (e - s) / n;
       }
       double meanLoss = losses.size() == 1 ? losses.get(0).getFloat() * weights[0]
           : ai.djl.ndarray.NDArrays.stack(losses).dot(em.create(weights)).getFloat();
-      long correct = ai.djl.ndarray.NDArrays.concat(predictions).eq(ys).sum().getLong();
+      long correct = ai.djl.ndarray.NDArrays.concat(predictions)
+          .eq(ai.djl.ndarray.NDArrays.concat(labelBatches).reshape(-1)).sum().getLong();
       return new double[] {meanLoss, (double) correct / n};
     }
   }

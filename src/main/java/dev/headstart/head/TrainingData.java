@@ -17,6 +17,7 @@ public final class TrainingData implements AutoCloseable {
   private final NDManager manager;
   private final NDArray trainX;
   private final NDArray trainY;
+  private final NDArray trainYColumn;
   private final NDArray valX;
   private final NDArray valY;
   private float[][] trainMeanStd;
@@ -28,6 +29,7 @@ public final class TrainingData implements AutoCloseable {
     FeatureSplit val = features.split("val");
     trainX = tensor(manager, train);
     trainY = labels(manager, train);
+    trainYColumn = trainY.reshape(-1, 1);
     valX = tensor(manager, val);
     valY = labels(manager, val);
   }
@@ -68,6 +70,11 @@ public final class TrainingData implements AutoCloseable {
 
   public NDArray trainY() {
     return trainY;
+  }
+
+  /** Train labels as [N, 1], the shape the loss gathers with (no reshape per batch). */
+  public NDArray trainYColumn() {
+    return trainYColumn;
   }
 
   public NDArray valX() {
