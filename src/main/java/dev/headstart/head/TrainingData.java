@@ -21,6 +21,8 @@ public final class TrainingData implements AutoCloseable {
   private final NDArray valX;
   private final NDArray valY;
   private float[][] trainMeanStd;
+  private NDArray standardTrainX;
+  private NDArray standardValX;
 
   private TrainingData(LoadedFeatures features, NDManager manager) {
     this.features = features;
@@ -97,6 +99,22 @@ public final class TrainingData implements AutoCloseable {
   public synchronized float[][] trainMeanStd() {
     if (trainMeanStd == null) trainMeanStd = train().meanAndStd();
     return trainMeanStd;
+  }
+
+  /**
+   * Train and val features standardized once with the train split's statistics, exactly as the
+   * head's {@link Standardize} layer would: runs that standardize train their layers after it on
+   * these, instead of redoing the same affine map on every batch.
+   */
+  public synchronized NDArray[] standardized() {
+    if (standardTrainX == null) {
+      float[][] ms = trainMeanStd();
+      NDArray mean = manager.create(ms[0]);
+      NDArray inv = manager.create(Standardize.inverse(ms[1]));
+      standardTrainX = Standardize.apply(trainX, mean, inv);
+      standardValX = Standardize.apply(valX, mean, inv);
+    }
+    return new NDArray[] {standardTrainX, standardValX};
   }
 
   @Override
