@@ -13,16 +13,19 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Runs the frozen backbone once over every image of data.root (train/, val/ and test/ class",
-      "folders) and writes one feature row per image (and augmented view) to Parquet parts under",
-      "extract.out, with manifest.json recording the backbone, preprocessing, classes, counts and",
-      "every skipped file with its reason.",
+      "Runs the frozen backbone once over every image of data.root (train/, val/",
+      "and test/ class folders) and writes one feature row per image (and per",
+      "augmented view) to Parquet parts under extract.out. manifest.json records",
+      "the backbone, preprocessing, classes, counts, timings and every skipped",
+      "file with its reason.",
       "",
-      "Rerunning is cheap: a finished store with the same inputs is left alone, and an interrupted",
-      "extract continues from its last finished part. Features from another backbone or",
-      "preprocessing are never mixed in: that needs --overwrite.",
+      "Rerunning is cheap: a finished store with the same inputs is left alone,",
+      "and an interrupted extract continues from its last finished part. Features",
+      "from another backbone or preprocessing are never mixed in: replacing them",
+      "needs --overwrite.",
       "",
-      "Example: ./extract --data examples/fashion5/images --out work/features"
+      "Example: ./extract --data examples/fashion5/images --out work/features",
+      ""
     })
 public final class ExtractCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;

@@ -129,7 +129,7 @@ public final class BackboneLoader {
     if (source.isModelZoo()) {
       builder.optModelUrls(source.uri());
     } else {
-      builder.optModelPath(source.inferenceFile());
+      modelLocation(builder, source.inferenceFile());
     }
     ZooModel<ImageBatch, float[][]> model;
     try {
@@ -142,6 +142,19 @@ public final class BackboneLoader {
     Backbone backbone = new Backbone(source, model, device, sha, precision);
     probe(backbone);
     return backbone;
+  }
+
+  /**
+   * A model file is given to DJL as its folder plus its name (folder/name.pt), which is how
+   * DJL's repository expects it (a bare file path loads too, but with a warning on every run).
+   */
+  private static void modelLocation(Criteria.Builder<?, ?> builder, Path file) {
+    String name = file.getFileName().toString();
+    if (name.endsWith(".pt")) {
+      builder.optModelPath(file.toAbsolutePath().getParent()).optModelName(name.substring(0, name.length() - 3));
+    } else {
+      builder.optModelPath(file);
+    }
   }
 
   private static UserException loadError(BackboneSource source, Exception e) {
@@ -199,9 +212,9 @@ public final class BackboneLoader {
         .setTypes(NDList.class, NDList.class)
         .optEngine(ENGINE)
         .optDevice(device)
-        .optModelPath(file)
         .optTranslator(new NoopTranslator())
         .optOption("mapLocation", "true");
+    modelLocation(builder, file);
     if (trainable) builder.optOption("trainParam", "true");
     try {
       return builder.build().loadModel();
