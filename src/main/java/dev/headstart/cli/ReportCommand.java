@@ -21,16 +21,19 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Compares every training run (head, finetune, partial, scratch) under the runs folder and writes:",
-      "  summary.csv    one row per run: hyperparameters, best val accuracy, times, speed-ups",
-      "                 against the best end-to-end finetune (with and without the extraction)",
-      "  history.csv    every run's epochs (long format)",
+      "Compares every training run (head, finetune, partial, scratch) under the",
+      "runs folder and writes, into the output folder:",
+      "  summary.csv    one row per run: hyperparameters, best val accuracy, times,",
+      "                 speed-up against the best end-to-end finetune (with and",
+      "                 without the one-time extraction for head runs)",
+      "  history.csv    every run's epochs, one long table",
       "  per_class.csv  per-class validation accuracy of every run",
-      "  confusion.csv  confusion matrices of the best run and of the best finetune baseline",
-      "  sweep.csv      the train stage's sweeps, when the runs folder has sweep*.csv files",
-      "  index.html     one page that opens offline: verdict, sortable table, charts, gallery",
-      "Half-written runs (.name.partial, no metrics.json) and folders of an older layout are",
-      "skipped with a warning that names them.",
+      "  confusion.csv  confusion matrices: best run and best finetune baseline",
+      "  sweep.csv      the train stage's sweeps (sweep*.csv in the runs folder)",
+      "  index.html     one page that opens offline: verdict, sortable table,",
+      "                 charts and a gallery of validation images",
+      "Half-written runs (.name.partial, no metrics.json) and folders of an older",
+      "layout are skipped with a warning that names them.",
       ""
     })
 public final class ReportCommand implements Callable<Integer> {

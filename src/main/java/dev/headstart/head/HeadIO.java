@@ -7,6 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import dev.headstart.io.AtomicFiles;
+import dev.headstart.io.Json;
+import dev.headstart.runs.RunConfig;
+import dev.headstart.runs.RunLayout;
+import java.util.Map;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -39,6 +43,26 @@ public final class HeadIO {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * Rebuilds a trained head from its run folder alone: the spec from config.json's
+   * hyperparameters (head, hidden, dropout, standardize, input_dim, num_classes), the parameters
+   * from the weights file it names.
+   */
+  public static SequentialBlock loadFromRun(Path runDir, NDManager manager) throws IOException {
+    RunConfig rc = Json.read(runDir.resolve(RunLayout.CONFIG), RunConfig.class);
+    return load(specOf(rc), runDir.resolve(rc.weights()), manager);
+  }
+
+  /** The head spec a run recorded in its config.json. */
+  public static HeadSpec specOf(RunConfig rc) {
+    Map<String, Object> hp = rc.hyperparameters();
+    if (!(hp.get("input_dim") instanceof Number dim)) {
+      throw new IllegalArgumentException("run " + rc.name() + " records no input_dim: it is not a head run");
+    }
+    int classes = hp.get("num_classes") instanceof Number k ? k.intValue() : rc.classes().size();
+    return HeadSpec.fromHyperparameters(hp, dim.intValue(), classes);
   }
 
   /** Rebuilds the head from its spec and loads its saved parameters into {@code manager}. */

@@ -77,7 +77,7 @@ final class HtmlPage {
   private void summary(ReportTables t) {
     html.append("<section><h2>Runs</h2><p class=\"meta\">Click a column header to sort. Speed-ups compare "
         + "with the best end-to-end finetune; for head runs the first counts the one-time extraction, "
-        + "the second does not.</p><table id=\"summary\" class=\"sortable\"><thead><tr>");
+        + "the second does not.</p><div class=\"scroll\"><table id=\"summary\" class=\"sortable\"><thead><tr>");
     for (String col : SHOWN) html.append("<th>").append(esc(col.replace('_', ' '))).append("</th>");
     html.append("</tr></thead><tbody>\n");
     for (Row r : t.summary()) {
@@ -85,7 +85,7 @@ final class HtmlPage {
       for (String col : SHOWN) cell(t.summary().column(col), r);
       html.append("</tr>\n");
     }
-    html.append("</tbody></table></section>\n");
+    html.append("</tbody></table></div></section>\n");
   }
 
   private void cell(Column<?> col, Row r) {
@@ -139,7 +139,7 @@ final class HtmlPage {
     html.append("<section><h2>Sweeps</h2><p class=\"meta\">")
         .append(esc(sweep.rowCount() + " sweep points" + (shown < sweep.rowCount() ? ", first " + shown + " shown" : "")
             + "; all of them are in sweep.csv."))
-        .append("</p><table class=\"sortable\"><thead><tr>");
+        .append("</p><div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
     for (String col : sweep.columnNames()) html.append("<th>").append(esc(col)).append("</th>");
     html.append("</tr></thead><tbody>\n");
     for (Row r : sweep.first(shown)) {
@@ -150,7 +150,7 @@ final class HtmlPage {
       }
       html.append("</tr>\n");
     }
-    html.append("</tbody></table></section>\n");
+    html.append("</tbody></table></div></section>\n");
   }
 
   private static final String CSS = """
@@ -161,7 +161,8 @@ final class HtmlPage {
       .verdict .headline{font-size:20px;font-weight:600}
       .warnings{background:#fff4e5;border-left:6px solid #ff9800;padding:4px 16px}
       table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:right}
-      td:first-child,td:nth-child(2),td:nth-child(3){text-align:left}
+      td:first-child,td:nth-child(2),td:nth-child(3){text-align:left}td:first-child{white-space:nowrap}
+      .scroll{overflow-x:auto}
       th{background:#f0f0f0;cursor:pointer;position:sticky;top:0}th:hover{background:#e0e0e0}
       tr.head td:nth-child(2){color:#1f77b4}tr.finetune td:nth-child(2){color:#ff7f0e}
       tr.partial td:nth-child(2){color:#2ca02c}tr.scratch td:nth-child(2){color:#d62728}

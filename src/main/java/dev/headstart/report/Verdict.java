@@ -46,6 +46,10 @@ public record Verdict(String headline, List<String> details) {
     }
 
     Optional<Row> scratch = bestRow(t, Method.SCRATCH);
+    if (best.method() == Method.SCRATCH && t.summary().rowCount() > 1) {
+      details.add("Training from scratch beat every run that started from the pretrained backbone: its "
+          + "features do not suit these images, or the pretrained runs need other settings (learning rate, epochs).");
+    }
     if (scratch.isPresent() && best.method() != Method.SCRATCH) {
       double gain = best.metrics().bestValAccuracy() - scratch.get().getDouble("best_val_accuracy");
       details.add(String.format(Locale.ROOT,

@@ -55,12 +55,13 @@ class ReportStageTest {
     Files.copy(runs.resolve("finetune/config.json"), oldLayout.resolve("config.json"));
     Files.copy(runs.resolve("finetune/metrics.json"), oldLayout.resolve("metrics.json"));
     Files.writeString(oldLayout.resolve("history.csv"), "epoch,train_loss,val_loss,val_acc\n1,0.9,0.8,0.7\n");
-    // sweep summaries of the train stage: two that stack, one with other columns
-    Files.writeString(runs.resolve("sweep.csv"),
-        "run,lr,head,best_val_accuracy\nsweep-lr0.1,0.1,linear,0.8\nsweep-lr0.01,0.01,linear,0.9\nsweep-lr0.001,0.001,linear,0.85\n");
-    Files.writeString(runs.resolve("sweep-mlp.csv"),
-        "run,lr,head,best_val_accuracy\nsweep-mlp-a,0.01,mlp,0.875\nsweep-mlp-b,0.001,mlp,0.7\n");
-    Files.writeString(runs.resolve("sweep-other.csv"), "name,score\nx,1\n");
+    // sweep rankings as the train stage writes them (rank,run,<swept keys>,...): one over lr, one
+    // over head and dropout under a chosen name; and a CSV that is not a sweep
+    Files.writeString(runs.resolve("sweep-1a2b3c.csv"), "rank,run,lr,best_val_accuracy\n"
+        + "1,sweep-lr0.01,0.01,0.9\n2,sweep-lr0.001,0.001,0.85\n3,sweep-lr0.1,0.1,0.8\n");
+    Files.writeString(runs.resolve("heads.csv"), "rank,run,head,dropout,best_val_accuracy\n"
+        + "1,heads-mlp,mlp,0.2,0.875\n2,heads-linear,linear,0.0,0.7\n");
+    Files.writeString(runs.resolve("notes.csv"), "name,score\nx,1\n");
     out = root.resolve("reports");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream old = System.err;
@@ -183,14 +184,17 @@ class ReportStageTest {
   }
 
   @Test
-  void sweepFilesWithTheSameColumnsAreStackedAndOthersNamed() {
+  void sweepRankingsAreStackedOnTheUnionOfTheirColumns() {
     Table sweep = read("sweep.csv");
-    assertThat(sweep.columnNames()).containsExactly("sweep_file", "run", "lr", "head", "best_val_accuracy");
+    assertThat(sweep.columnNames())
+        .containsExactly("sweep_file", "rank", "run", "head", "dropout", "best_val_accuracy", "lr");
     assertThat(sweep.stringColumn("run").asList())
-        .containsExactly("sweep-mlp-a", "sweep-mlp-b", "sweep-lr0.1", "sweep-lr0.01", "sweep-lr0.001");
-    assertThat(sweep.stringColumn("sweep_file").asList()).containsOnly("sweep-mlp.csv", "sweep.csv");
+        .containsExactly("heads-mlp", "heads-linear", "sweep-lr0.01", "sweep-lr0.001", "sweep-lr0.1");
+    assertThat(sweep.stringColumn("sweep_file").asList()).containsOnly("heads.csv", "sweep-1a2b3c.csv");
     assertThat(sweep.doubleColumn("best_val_accuracy").sum()).isCloseTo(0.8 + 0.9 + 0.85 + 0.875 + 0.7, within(1e-9));
-    assertThat(stderr).contains("sweep-other.csv").contains("differ");
+    // a cell a sweep has no column for is empty
+    assertThat(sweep.doubleColumn("lr").isMissing(0)).isTrue();
+    assertThat(sweep.doubleColumn("lr").get(2)).isEqualTo(0.01);
   }
 
   @Test
