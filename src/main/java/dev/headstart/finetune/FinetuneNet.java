@@ -93,8 +93,17 @@ public final class FinetuneNet extends AbstractBlock {
       } else {
         JniUtils.enableInferenceMode(pt);
       }
-      // training=true records gradients even in eval mode; false runs without autograd
-      return IValueUtils.forward(pt, inputs, training);
+      if (training) return IValueUtils.forward(pt, inputs, true);
+      // Inference runs with autograd off but not under DJL's inference guard: TorchScript's
+      // graph executor, profiled on training calls, would otherwise try to save the guard's
+      // inference tensors for backward ("Inference tensors cannot be saved for backward").
+      boolean grad = JniUtils.isGradMode();
+      JniUtils.setGradMode(false);
+      try {
+        return IValueUtils.forward(pt, inputs, true);
+      } finally {
+        JniUtils.setGradMode(grad);
+      }
     }
     return backbone.forward(ps, inputs, training, params);
   }
