@@ -110,7 +110,8 @@ public final class FinetuneNet extends AbstractBlock {
 
   /** Spatial backbones ([N,D,h,w]) are global-average-pooled, as the extract stage does. */
   private static NDArray pooled(NDArray features) {
-    return features.getShape().dimension() == 4 ? features.mean(new int[] {2, 3}) : features;
+    // DJL's PyTorch mean takes one axis at a time
+    return features.getShape().dimension() == 4 ? features.mean(new int[] {3}).mean(new int[] {2}) : features;
   }
 
   @Override
