@@ -1,16 +1,111 @@
 package dev.headstart.cli;
 
+import dev.headstart.extract.ExtractStage;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the extract stage lands. */
-@Command(name = "extract", mixinStandardHelpOptions = true, description = "The extract stage (not built yet).")
+/** ./extract: the frozen backbone once over every image, features to Parquet. */
+@Command(
+    name = "extract",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs the frozen backbone once over every image of data.root (train/, val/",
+      "and test/ class folders) and writes one feature row per image (and per",
+      "augmented view) to Parquet parts under extract.out. manifest.json records",
+      "the backbone, preprocessing, classes, counts, timings and every skipped",
+      "file with its reason.",
+      "",
+      "Rerunning is cheap: a finished store with the same inputs is left alone,",
+      "and an interrupted extract continues from its last finished part. Features",
+      "from another backbone or preprocessing are never mixed in: replacing them",
+      "needs --overwrite.",
+      "",
+      "Example: ./extract --data examples/fashion5/images --out work/features",
+      ""
+    })
 public final class ExtractCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "ImageFolder root: DIR/train/<class>/<image>, DIR/val/... (data.root).")
+  String data;
+
+  @Option(names = "--backbone", paramLabel = "FILE|URL",
+      description = "TorchScript file with its model card beside it, or a djl:// model-zoo URL (backbone.uri).")
+  String backbone;
+
+  @Option(names = "--device", paramLabel = "auto|cpu|gpu",
+      description = "Where the backbone runs; auto picks the GPU when DJL sees one (backbone.device).")
+  String device;
+
+  @Option(names = {"-o", "--out"}, paramLabel = "DIR|URI",
+      description = "Feature store: a folder or a Hadoop URI such as hdfs://... (extract.out).")
+  String out;
+
+  @Option(names = "--batch-size", paramLabel = "N",
+      description = "Images per forward pass; memory is bounded by it (extract.batch_size).")
+  Integer batchSize;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Image decoding threads; 0 = a third of the cores, at least one (extract.threads).")
+  Integer threads;
+
+  @Option(names = "--intra-op-threads", paramLabel = "N",
+      description = "libtorch threads of one forward pass; 0 = one per core (extract.intra_op_threads).")
+  Integer intraOpThreads;
+
+  @Option(names = "--views", paramLabel = "K",
+      description = "Augmented views per training image (random-resized crop + flip), 0 = none (extract.views).")
+  Integer views;
+
+  @Option(names = "--seed", paramLabel = "N", description = "Seed of the augmented views (extract.seed).")
+  Long seed;
+
+  @Option(names = "--max-pixels", paramLabel = "N",
+      description = "Images with more pixels are skipped, checked before decoding (extract.max_pixels).")
+  Long maxPixels;
+
+  @Option(names = "--part-rows", paramLabel = "N",
+      description = "Rows per Parquet part; an interrupted extract resumes per part (extract.part_rows).")
+  Integer partRows;
+
+  @Option(names = "--precision", paramLabel = "fp32|bf16",
+      description = "fp32, or bf16: runs the bfloat16 export name-bf16.pt beside the backbone (extract.precision).")
+  String precision;
+
+  @Option(names = "--strict", description = "Stop at the first bad file instead of skipping and listing it (extract.strict).")
+  Boolean strict;
+
+  @Option(names = "--overwrite",
+      description = "Replace the features in extract.out, even when another backbone or preprocessing made them (extract.overwrite).")
+  Boolean overwrite;
+
   @Override
   public Integer call() {
-    throw new UserException("extract is not built yet");
+    config.override("data.root", data);
+    config.override("backbone.uri", backbone);
+    config.override("backbone.device", device);
+    config.override("extract.out", out);
+    config.override("extract.batch_size", batchSize);
+    config.override("extract.threads", threads);
+    config.override("extract.intra_op_threads", intraOpThreads);
+    config.override("extract.views", views);
+    config.override("extract.seed", seed);
+    config.override("extract.max_pixels", maxPixels);
+    config.override("extract.part_rows", partRows);
+    config.override("extract.precision", precision);
+    config.override("extract.strict", strict);
+    config.override("extract.overwrite", overwrite);
+    try {
+      new ExtractStage(config.load()).run();
+      return 0;
+    } catch (IOException e) {
+      throw new UserException("extract failed: " + e.getMessage()
+          + " (finished parts are kept; rerun ./extract to continue)", e);
+    }
   }
 }

@@ -1,16 +1,88 @@
 package dev.headstart.cli;
 
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.runner.PipelineRunner;
+import dev.headstart.runner.PipelineStage;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the run stage lands. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "The run stage (not built yet).")
+/** ./run: the make-like runner over pipeline.yaml. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs the stages listed in pipeline.yaml (run.stages) in dependency order:",
+      "extract -> train -> report, and finetune -> report. A stage is skipped when",
+      "nothing it depends on changed since its last success: its config keys, the",
+      "image files (path, size, mtime), the backbone files (SHA-256), the features",
+      "or runs it reads, and the headstart version. Fingerprints: run.state.",
+      "",
+      "Examples:",
+      "  ./run                          whole pipeline on the bundled example",
+      "  ./run --dry-run                what would run, and why",
+      "  ./run --set train.lr=0.01      new head settings: reruns train, report",
+      "  ./run --force extract          rerun one stage even if up to date",
+      "  ./run --only train             just the train stage (if out of date)",
+      "  ./run --from train             rerun train and everything after it"
+    })
 public final class RunCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
+  @Option(names = {"-n", "--dry-run"}, description = "Show what would run and why; run nothing.")
+  boolean dryRun;
+
+  @Option(names = "--force", paramLabel = "STAGE", split = ",",
+      description = "Run this stage even if it is up to date (repeatable: extract, train, finetune, report).")
+  List<String> force = new ArrayList<>();
+
+  @Option(names = "--from", paramLabel = "STAGE",
+      description = "Run this stage and every stage after it, up to date or not.")
+  String from;
+
+  @Option(names = "--only", paramLabel = "STAGE", description = "Run only this stage (when out of date, or with --force).")
+  String only;
+
   @Override
-  public Integer call() {
-    throw new UserException("run is not built yet");
+  public Integer call() throws Exception {
+    PipelineConfig pipeline = config.load();
+    Set<PipelineStage> forced = EnumSet.noneOf(PipelineStage.class);
+    for (String f : force) forced.add(stage("--force", f));
+    PipelineStage fromStage = from == null ? null : stage("--from", from);
+    PipelineStage onlyStage = only == null ? null : stage("--only", only);
+
+    List<String> stageArgs = new ArrayList<>(List.of("--config", config.configFile().toString()));
+    config.overrides().forEach((k, v) -> {
+      stageArgs.add("--set");
+      stageArgs.add(k + "=" + v);
+    });
+    if (config.verbose) stageArgs.add("--verbose");
+
+    PipelineRunner runner = new PipelineRunner(pipeline, stageArgs, (stage, args) -> {
+      List<String> argv = new ArrayList<>();
+      argv.add(stage.id());
+      argv.addAll(args);
+      System.err.println("run: " + stage.id() + " ...");
+      return Headstart.execute(argv.toArray(String[]::new));
+    }, System.err);
+    PipelineRunner.Outcome outcome =
+        runner.run(new PipelineRunner.Options(forced, fromStage, onlyStage, dryRun));
+    return outcome.exitCode();
+  }
+
+  private static PipelineStage stage(String option, String name) {
+    try {
+      return PipelineStage.of(name.trim());
+    } catch (IllegalArgumentException e) {
+      throw new UserException(option + ": unknown stage '" + name + "'"
+          + dev.headstart.config.DidYouMean.hint(name, List.of("extract", "train", "finetune", "report"))
+          + "; stages are extract, train, finetune, report");
+    }
   }
 }

@@ -1,0 +1,92 @@
+package dev.headstart.extract;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A loaded, frozen backbone: preprocessed image batches in, pooled features out. Not
+ * thread-safe: one thread runs the forward passes (extract's design: many decoders, one
+ * predictor).
+ */
+public final class Backbone implements AutoCloseable {
+  private final BackboneSource source;
+  private final ZooModel<ImageBatch, float[][]> model;
+  private final Predictor<ImageBatch, float[][]> predictor;
+  private final Device device;
+  private final String sha256;
+  private final String precision;
+  private int featureDim;
+
+  Backbone(BackboneSource source, ZooModel<ImageBatch, float[][]> model, Device device, String sha256,
+      String precision) {
+    this.source = source;
+    this.model = model;
+    this.predictor = model.newPredictor();
+    this.device = device;
+    this.sha256 = sha256;
+    this.precision = precision;
+  }
+
+  /** Features of a batch: one row of featureDim floats per image. */
+  public float[][] forward(ImageBatch batch) {
+    try {
+      float[][] out = predictor.predict(batch);
+      if (out.length > 0) featureDim = out[0].length;
+      return out;
+    } catch (TranslateException e) {
+      throw new IllegalStateException("forward pass of backbone " + source.uri() + " failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  public BackboneSource source() {
+    return source;
+  }
+
+  public ModelCard card() {
+    return source.card();
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  public String sha256() {
+    return sha256;
+  }
+
+  public int featureDim() {
+    return featureDim;
+  }
+
+  void setFeatureDim(int d) {
+    featureDim = d;
+  }
+
+  /** What the manifest records about the backbone. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("uri", source.uri());
+    m.put("file", source.isModelZoo() ? null : source.inferenceFile(precision).toString());
+    m.put("sha256", sha256);
+    m.put("name", source.card().name());
+    m.put("architecture", source.card().architecture());
+    m.put("weights", source.card().weights());
+    m.put("feature_dim", featureDim);
+    m.put("output", source.card().output());
+    m.put("device", device.toString());
+    m.put("precision", precision);
+    m.put("card", source.card());
+    return m;
+  }
+
+  @Override
+  public void close() {
+    predictor.close();
+    model.close();
+  }
+}

@@ -1,0 +1,225 @@
+package dev.headstart.extract;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import dev.headstart.cli.UserException;
+import dev.headstart.config.BackboneConfig;
+import dev.headstart.io.Hashing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Loads backbones with DJL's PyTorch engine: a local TorchScript file with its model card
+ * (name.pt + name.json, as tools/export_backbone.py writes them), or a djl:// model-zoo URL
+ * (torchvision preprocessing assumed). The feature width is found by one probe forward pass and
+ * checked against the card.
+ */
+public final class BackboneLoader {
+  static final String ENGINE = "PyTorch";
+  private static final String EXPORT_HINT =
+      "/usr/bin/python3 tools/export_backbone.py --model resnet18 --out backbones/resnet18.pt";
+
+  private BackboneLoader() {}
+
+  /** Finds the TorchScript file and model card that backbone.* names (nothing is loaded). */
+  public static BackboneSource locate(BackboneConfig config, Path baseDir) {
+    String uri = config.uri();
+    if (config.isModelZoo()) {
+      return new BackboneSource(uri, null, null, defaultCard(uri));
+    }
+    Path given = baseDir.resolve(uri).normalize();
+    Path cardFile;
+    Path pt;
+    if (given.getFileName().toString().endsWith(".json")) {
+      cardFile = given;
+      ModelCard card = readCard(cardFile, uri);
+      if (card.inferenceFile() == null || card.inferenceFile().isBlank()) {
+        throw new UserException("model card " + cardFile + " names no inference_file; set backbone.uri "
+            + "to the TorchScript .pt file instead");
+      }
+      pt = cardFile.getParent().resolve(card.inferenceFile());
+      checkExists(pt, "backbone.uri " + uri + ": TorchScript file " + pt + " (inference_file of the card)");
+      return new BackboneSource(uri, pt, cardFile, card);
+    }
+    pt = given;
+    checkExists(pt, "backbone.uri: TorchScript file " + pt);
+    if (config.card() != null && !config.card().isBlank()) {
+      cardFile = baseDir.resolve(config.card()).normalize();
+    } else {
+      String name = pt.getFileName().toString();
+      String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+      cardFile = pt.resolveSibling(stem + ".json");
+    }
+    if (!Files.isRegularFile(cardFile)) {
+      throw new UserException("model card " + cardFile + " for backbone " + pt + " does not exist; "
+          + "tools/export_backbone.py writes it beside the .pt file, or name one with backbone.card");
+    }
+    return new BackboneSource(uri, pt, cardFile, readCard(cardFile, uri));
+  }
+
+  private static void checkExists(Path file, String what) {
+    if (!Files.isRegularFile(file)) {
+      throw new UserException(what + " does not exist; export one with " + EXPORT_HINT
+          + " and set backbone.uri to it (or use a djl:// model-zoo URL on a connected machine)");
+    }
+  }
+
+  private static ModelCard readCard(Path cardFile, String uri) {
+    try {
+      ModelCard card = ModelCard.read(cardFile);
+      if (card.inputSize() <= 0 || card.resize() <= 0 || card.mean() == null || card.std() == null
+          || card.mean().size() != 3 || card.std().size() != 3) {
+        throw new UserException("model card " + cardFile + " must give input_size, resize, and 3-value "
+            + "mean and std; re-export it with tools/export_backbone.py");
+      }
+      return card;
+    } catch (IOException e) {
+      throw new UserException("model card " + cardFile + " of backbone " + uri + " cannot be read: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** torchvision's ImageNet preprocessing: what DJL's PyTorch model-zoo image models expect. */
+  static ModelCard defaultCard(String uri) {
+    String name = uri.substring(uri.lastIndexOf('/') + 1);
+    return new ModelCard(name, name, 224, 256, "bilinear", ModelCard.IMAGENET_MEAN,
+        ModelCard.IMAGENET_STD, 0, "pooled", null, null, null, "djl model zoo", null, "djl");
+  }
+
+  /** backbone.device: auto picks the GPU when DJL sees one. */
+  public static Device device(String setting) {
+    int gpus = Engine.getEngine(ENGINE).getGpuCount();
+    return switch (setting) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> {
+        if (gpus == 0) {
+          throw new UserException("backbone.device is gpu, but DJL sees no GPU on this machine "
+              + "(no CUDA driver or a CPU-only libtorch); set backbone.device to auto or cpu");
+        }
+        yield Device.gpu();
+      }
+      default -> gpus > 0 ? Device.gpu() : Device.cpu();
+    };
+  }
+
+  /** Loads the backbone that backbone.* names, ready for extract (fp32). */
+  public static Backbone load(BackboneConfig config, Path baseDir) {
+    return load(locate(config, baseDir), device(config.device()), "fp32");
+  }
+
+  /** Loads a located backbone on a device; precision fp32 or bf16. */
+  public static Backbone load(BackboneSource source, Device device, String precision) {
+    // bf16 runs a bfloat16 export of the same weights: DJL cannot cast a TorchScript module
+    Path file = source.isModelZoo() ? null : source.inferenceFile(precision);
+    Criteria.Builder<ImageBatch, float[][]> builder = Criteria.builder()
+        .setTypes(ImageBatch.class, float[][].class)
+        .optEngine(ENGINE)
+        .optDevice(device)
+        .optTranslator(new FeatureTranslator())
+        .optOption("mapLocation", "true");
+    if (source.isModelZoo()) {
+      builder.optModelUrls(source.uri());
+    } else {
+      modelLocation(builder, file);
+    }
+    ZooModel<ImageBatch, float[][]> model;
+    try {
+      model = builder.build().loadModel();
+    } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
+      throw loadError(source, e);
+    }
+    String sha = sha256(source, file, model.getModelPath());
+    Backbone backbone = new Backbone(source, model, device, sha, precision);
+    probe(backbone);
+    return backbone;
+  }
+
+  /**
+   * A model file is given to DJL as its folder plus its name (folder/name.pt), which is how
+   * DJL's repository expects it (a bare file path loads too, but with a warning on every run).
+   */
+  private static void modelLocation(Criteria.Builder<?, ?> builder, Path file) {
+    String name = file.getFileName().toString();
+    if (name.endsWith(".pt")) {
+      builder.optModelPath(file.toAbsolutePath().getParent()).optModelName(name.substring(0, name.length() - 3));
+    } else {
+      builder.optModelPath(file);
+    }
+  }
+
+  private static UserException loadError(BackboneSource source, Exception e) {
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (source.isModelZoo()) {
+      return new UserException("backbone.uri " + source.uri() + " could not be loaded from the DJL "
+          + "model zoo (" + msg + "). This machine may be offline: export a local TorchScript file with "
+          + EXPORT_HINT + " and set backbone.uri to it", e);
+    }
+    return new UserException("backbone " + source.inferenceFile() + " is not a TorchScript module "
+        + "DJL's PyTorch engine can load (" + msg + "); export it with " + EXPORT_HINT, e);
+  }
+
+  /** One forward pass on a black image: finds the feature width and checks it against the card. */
+  private static void probe(Backbone backbone) {
+    int s = backbone.card().inputSize();
+    float[][] out;
+    try {
+      out = backbone.forward(new ImageBatch(new float[3 * s * s], 1, s));
+    } catch (RuntimeException e) {
+      backbone.close();
+      throw new UserException("backbone " + backbone.source().uri() + " failed on a [1,3," + s + ","
+          + s + "] input, the size its model card gives: " + e.getMessage(), e);
+    }
+    int dim = out[0].length;
+    int cardDim = backbone.card().featureDim();
+    if (cardDim > 0 && cardDim != dim) {
+      backbone.close();
+      throw new UserException("model card of " + backbone.source().uri() + " says feature_dim "
+          + cardDim + ", but the backbone outputs " + dim + " features; re-export the backbone");
+    }
+    backbone.setFeatureDim(dim);
+  }
+
+  private static String sha256(BackboneSource source, Path file, Path modelPath) {
+    try {
+      if (!source.isModelZoo()) return Hashing.sha256(file);
+      // a zoo model was downloaded into a folder: hash its TorchScript file
+      Path dir = Files.isDirectory(modelPath) ? modelPath : modelPath.getParent();
+      try (Stream<Path> files = Files.list(dir)) {
+        List<Path> pts = files.filter(p -> p.toString().endsWith(".pt")).sorted().toList();
+        return pts.isEmpty() ? "unknown" : Hashing.sha256(pts.get(0));
+      }
+    } catch (IOException e) {
+      throw new UserException("cannot read backbone file to hash it: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Loads a TorchScript file as a plain NDList-in, NDList-out model: what finetune uses for the
+   * card's trainable_file (trainable = true loads its parameters with gradients).
+   */
+  public static ZooModel<NDList, NDList> loadTorchScript(Path file, Device device, boolean trainable) {
+    Criteria.Builder<NDList, NDList> builder = Criteria.builder()
+        .setTypes(NDList.class, NDList.class)
+        .optEngine(ENGINE)
+        .optDevice(device)
+        .optTranslator(new NoopTranslator())
+        .optOption("mapLocation", "true");
+    modelLocation(builder, file);
+    if (trainable) builder.optOption("trainParam", "true");
+    try {
+      return builder.build().loadModel();
+    } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
+      throw new UserException("TorchScript file " + file + " cannot be loaded by DJL's PyTorch engine ("
+          + e.getMessage() + "); export it with " + EXPORT_HINT, e);
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package dev.headstart.extract;
+
+import dev.headstart.cli.UserException;
+import dev.headstart.extract.ExtractState.PartRecord;
+import dev.headstart.extract.ExtractionPlan.Chunk;
+import dev.headstart.features.FeaturePartWriter;
+import dev.headstart.features.FeatureRow;
+import dev.headstart.features.Manifest.SkippedFile;
+import dev.headstart.io.Hashing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The extraction loop: decoder threads read, hash, decode and preprocess images (with their
+ * augmented views) ahead of one predictor thread, which batches the tensors, runs the backbone
+ * and writes the rows of each chunk to its Parquet part. At most {@code window} images are in
+ * flight, so memory is bounded by the batch size, never by the dataset. Results are consumed in
+ * dataset order, so the parts are the same whatever the thread count.
+ */
+final class ExtractionPipeline {
+  /** Called after a part has been renamed into place. */
+  interface PartListener {
+    void finished(Chunk chunk, PartRecord record) throws IOException;
+  }
+
+  /** One image after the decoder thread: its tensors (view 0, then views 1..k), or why not. */
+  private record Task(ImageEntry entry, int views) {}
+
+  private record Decoded(ImageEntry entry, String contentHash, float[][] tensors, String skipReason) {}
+
+  private final ImageDecoder decoder;
+  private final Preprocessor preprocessor;
+  private final Backbone backbone;
+  private final String store;
+  private final String fingerprint;
+  private final int batchSize;
+  private final int threads;
+  private final long viewSeed;
+  private final boolean strict;
+  private final Progress progress;
+  private final AtomicLong decodeNanos = new AtomicLong();
+  private long forwardNanos;
+  private long writeNanos;
+
+  ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, String store,
+      String fingerprint, int batchSize, int threads, long viewSeed, boolean strict, Progress progress) {
+    this.decoder = decoder;
+    this.preprocessor = preprocessor;
+    this.backbone = backbone;
+    this.store = store;
+    this.fingerprint = fingerprint;
+    this.batchSize = batchSize;
+    this.threads = threads;
+    this.viewSeed = viewSeed;
+    this.strict = strict;
+    this.progress = progress;
+  }
+
+  double decodeSeconds() {
+    return decodeNanos.get() / 1e9;
+  }
+
+  double forwardSeconds() {
+    return forwardNanos / 1e9;
+  }
+
+  double writeSeconds() {
+    return writeNanos / 1e9;
+  }
+
+  void run(List<Chunk> chunks, PartListener listener) throws IOException {
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "headstart-decode");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Iterator<Task> todo = chunks.stream()
+          .flatMap(c -> c.images().stream().map(e -> new Task(e, c.viewsPerImage()))).iterator();
+      ArrayDeque<Future<Decoded>> inFlight = new ArrayDeque<>();
+      int window = Math.max(2 * batchSize, 4 * threads);
+      float[] buffer = new float[batchSize * preprocessor.tensorSize()];
+      for (Chunk chunk : chunks) {
+        long t0 = System.nanoTime();
+        List<FeatureRow> pending = new ArrayList<>(batchSize);
+        List<SkippedFile> skipped = new ArrayList<>();
+        int images = 0;
+        int rows = 0;
+        FeaturePartWriter writer = null;
+        try {
+          for (int i = 0; i < chunk.images().size(); i++) {
+            while (inFlight.size() < window && todo.hasNext()) {
+              Task next = todo.next();
+              inFlight.add(pool.submit(() -> decode(next.entry(), next.views())));
+            }
+            Decoded d = take(inFlight.poll());
+            progress.advance(1);
+            if (d.skipReason() != null) {
+              if (strict) {
+                throw new UserException("--strict: " + d.entry().file() + ": " + d.skipReason()
+                    + "; fix or remove the file, or run without --strict to skip it");
+              }
+              skipped.add(new SkippedFile(d.entry().path(), d.entry().split(), d.skipReason()));
+              continue;
+            }
+            images++;
+            for (int view = 0; view < d.tensors().length; view++) {
+              int slot = pending.size();
+              System.arraycopy(d.tensors()[view], 0, buffer, slot * preprocessor.tensorSize(), preprocessor.tensorSize());
+              ImageEntry e = d.entry();
+              pending.add(new FeatureRow(e.path(), e.split(), e.label(), e.labelName(), view, d.contentHash(), null));
+              if (pending.size() == batchSize) {
+                if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), fingerprint);
+                rows += flush(pending, buffer, writer);
+              }
+            }
+          }
+          if (!pending.isEmpty()) {
+            if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), fingerprint);
+            rows += flush(pending, buffer, writer);
+          }
+          if (writer != null) {
+            long w0 = System.nanoTime();
+            writer.close();
+            writeNanos += System.nanoTime() - w0;
+          }
+        } catch (IOException | RuntimeException e) {
+          if (writer != null) writer.abort();
+          throw e;
+        }
+        listener.finished(chunk, new PartRecord(chunk.key(), images, rows, skipped,
+            (System.nanoTime() - t0) / 1e9));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Decoded take(Future<Decoded> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("extract was interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) throw io;
+      if (c instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(c);
+    }
+  }
+
+  /** Runs the batch through the backbone and appends its rows to the part. */
+  private int flush(List<FeatureRow> pending, float[] buffer, FeaturePartWriter writer) throws IOException {
+    long f0 = System.nanoTime();
+    float[][] features = backbone.forward(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
+    long f1 = System.nanoTime();
+    forwardNanos += f1 - f0;
+    for (int i = 0; i < pending.size(); i++) {
+      FeatureRow r = pending.get(i);
+      writer.write(new FeatureRow(r.path(), r.split(), r.label(), r.labelName(), r.view(), r.contentHash(), features[i]));
+    }
+    writeNanos += System.nanoTime() - f1;
+    int n = pending.size();
+    pending.clear();
+    return n;
+  }
+
+  /** On a decoder thread: read, hash, decode, preprocess view 0 and the augmented views. */
+  private Decoded decode(ImageEntry entry, int views) throws IOException {
+    long t0 = System.nanoTime();
+    try {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(entry.file());
+      } catch (IOException e) {
+        return new Decoded(entry, null, null, "cannot be read: " + e.getMessage());
+      }
+      String hash = Hashing.sha256(bytes);
+      RgbImage image;
+      try {
+        image = decoder.decode(bytes);
+      } catch (ImageSkippedException e) {
+        return new Decoded(entry, hash, null, e.reason());
+      }
+      float[][] tensors = new float[1 + views][];
+      tensors[0] = preprocessor.eval(image);
+      for (int v = 1; v <= views; v++) tensors[v] = preprocessor.train(image, viewRandom(entry.path(), v));
+      return new Decoded(entry, hash, tensors, null);
+    } finally {
+      decodeNanos.addAndGet(System.nanoTime() - t0);
+    }
+  }
+
+  /** Each view's randomness depends only on the seed, the image path and the view number. */
+  Random viewRandom(String path, int view) {
+    long h = viewSeed * 0x9E3779B97F4A7C15L;
+    h = (h ^ path.hashCode()) * 0xBF58476D1CE4E5B9L;
+    h = (h ^ view) * 0x94D049BB133111EBL;
+    return new Random(h ^ (h >>> 31));
+  }
+}

@@ -1,0 +1,144 @@
+package dev.headstart.finetune;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
+import ai.djl.translate.TranslateException;
+import dev.headstart.runs.HistoryRow;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The seeds' train_model loop on DJL's Trainer: each epoch a train phase (forward, loss,
+ * backward, optimizer step over shuffled, augmented batches) and a val phase (forward without
+ * autograd), loss and accuracy of both, and the epoch with the best validation accuracy handed to
+ * a listener that saves its weights. Batches are decoded and preprocessed by DJL's prefetching
+ * iterator on the executor's threads while the model computes.
+ */
+final class EpochLoop {
+  /** What one epoch measured; predicted/confidence are per val image, in dataset order. */
+  record EpochResult(int epoch, double trainLoss, double trainAccuracy, double valLoss,
+      double valAccuracy, int[] predicted, float[] confidence, double seconds) {}
+
+  interface EpochListener {
+    /** Called after every epoch with its history rows; isBest when val accuracy improved. */
+    void onEpoch(EpochResult result, List<HistoryRow> rows, boolean isBest) throws IOException;
+  }
+
+  private final Trainer trainer;
+  private final ImageSplitDataset train;
+  private final ImageSplitDataset val;
+  private final ExecutorService executor;
+  private final Progress progress;
+  private final Loss valLoss = Loss.softmaxCrossEntropyLoss();
+
+  EpochLoop(Trainer trainer, ImageSplitDataset train, ImageSplitDataset val, ExecutorService executor,
+      Progress progress) {
+    this.trainer = trainer;
+    this.train = train;
+    this.val = val;
+    this.executor = executor;
+    this.progress = progress;
+  }
+
+  /** Runs all epochs; returns the best epoch's result (the first of equals, as the seeds keep). */
+  EpochResult run(int epochs, EpochListener listener) throws IOException, TranslateException {
+    EpochResult best = null;
+    int trainBatches = train.batchesPerEpoch();
+    int valBatches = val.batchesPerEpoch();
+    for (int epoch = 1; epoch <= epochs; epoch++) {
+      long t0 = System.nanoTime();
+      train.setEpoch(epoch);
+      double lossSum = 0;
+      long correct = 0;
+      long seen = 0;
+      int b = 0;
+      for (Batch batch : train.getData(trainer.getManager(), executor)) {
+        try (batch) {
+          NDList data = batch.getData();
+          NDList labels = batch.getLabels();
+          NDList preds;
+          NDArray loss;
+          try (GradientCollector gc = trainer.newGradientCollector()) {
+            preds = trainer.forward(data);
+            loss = trainer.getLoss().evaluate(labels, preds);
+            gc.backward(loss);
+          }
+          trainer.step();
+          long n = labels.head().size();
+          double l = loss.getFloat();
+          lossSum += l * n;
+          correct += correctCount(preds.head(), labels.head());
+          seen += n;
+          progress.batch(epoch, epochs, "train", ++b, trainBatches, lossSum / seen);
+        }
+      }
+      double trainLoss = lossSum / Math.max(1, seen);
+      double trainAcc = (double) correct / Math.max(1, seen);
+      double trainSeconds = (System.nanoTime() - t0) / 1e9;
+
+      long v0 = System.nanoTime();
+      int[] predicted = new int[val.entries().size()];
+      float[] confidence = new float[predicted.length];
+      double vLossSum = 0;
+      long vCorrect = 0;
+      int at = 0;
+      b = 0;
+      for (Batch batch : val.getData(trainer.getManager(), executor)) {
+        try (batch) {
+          NDList labels = batch.getLabels();
+          NDArray logits = trainer.evaluate(batch.getData()).head();
+          vLossSum += valLoss.evaluate(labels, new NDList(logits)).getFloat() * labels.head().size();
+          NDArray probs = logits.softmax(1);
+          int[] argmax = toInts(probs.argMax(1));
+          float[] max = probs.max(new int[] {1}).toFloatArray();
+          float[] truth = labels.head().toFloatArray();
+          for (int i = 0; i < argmax.length; i++, at++) {
+            predicted[at] = argmax[i];
+            confidence[at] = max[i];
+            if (argmax[i] == (int) truth[i]) vCorrect++;
+          }
+          progress.batch(epoch, epochs, "val", ++b, valBatches, vLossSum / at);
+        }
+      }
+      double valLossMean = vLossSum / Math.max(1, at);
+      double valAcc = (double) vCorrect / Math.max(1, at);
+      double valSeconds = (System.nanoTime() - v0) / 1e9;
+      double seconds = trainSeconds + valSeconds;
+
+      EpochResult result = new EpochResult(epoch, trainLoss, trainAcc, valLossMean, valAcc,
+          predicted, confidence, seconds);
+      boolean isBest = best == null || valAcc > best.valAccuracy();
+      if (isBest) best = result;
+      List<HistoryRow> rows = new ArrayList<>();
+      rows.add(new HistoryRow(epoch, "train", trainLoss, trainAcc, trainSeconds));
+      rows.add(new HistoryRow(epoch, "val", valLossMean, valAcc, valSeconds));
+      listener.onEpoch(result, rows, isBest);
+      progress.epoch(String.format(Locale.ROOT,
+          "epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1fs%s", epoch, epochs,
+          trainLoss, trainAcc, valLossMean, valAcc, seconds, isBest ? "  (best)" : ""));
+    }
+    return best;
+  }
+
+  private static long correctCount(NDArray logits, NDArray labels) {
+    int[] pred = toInts(logits.argMax(1));
+    float[] truth = labels.toFloatArray();
+    long c = 0;
+    for (int i = 0; i < pred.length; i++) if (pred[i] == (int) truth[i]) c++;
+    return c;
+  }
+
+  private static int[] toInts(NDArray indices) {
+    long[] l = indices.toLongArray();
+    int[] out = new int[l.length];
+    for (int i = 0; i < l.length; i++) out[i] = (int) l[i];
+    return out;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.headstart.finetune;
+
+import ai.djl.Device;
+import dev.headstart.config.FinetuneConfig;
+import dev.headstart.extract.BackboneSource;
+import dev.headstart.extract.ModelCard;
+import dev.headstart.extract.Preprocessor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * What every mode of one finetune invocation shares: the decoded images, the backbone files and
+ * the settings, prepared once.
+ *
+ * @param trainableFile the unfrozen TorchScript export each run loads afresh
+ * @param trainableSha256 its SHA-256 (provenance)
+ * @param executor decoding and prefetching threads
+ */
+record FinetuneInputs(
+    FinetuneConfig config,
+    List<String> classes,
+    DecodedImages train,
+    DecodedImages val,
+    BackboneSource backbone,
+    ModelCard card,
+    Path trainableFile,
+    String trainableSha256,
+    Preprocessor preprocessor,
+    String dataFingerprint,
+    Device device,
+    ExecutorService executor,
+    Path runsDir,
+    double setupSeconds) {}

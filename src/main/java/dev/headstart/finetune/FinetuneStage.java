@@ -1,0 +1,78 @@
+package dev.headstart.finetune;
+
+import ai.djl.translate.TranslateException;
+import dev.headstart.cli.UserException;
+import dev.headstart.config.FinetuneConfig;
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.extract.BackboneLoader;
+import dev.headstart.extract.BackboneSource;
+import dev.headstart.extract.ImageDecoder;
+import dev.headstart.extract.ImageEntry;
+import dev.headstart.extract.ImageFolderDataset;
+import dev.headstart.extract.Preprocessor;
+import dev.headstart.io.Hashing;
+import dev.headstart.runs.Method;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The finetune stage: the end-to-end baselines the report compares with the cached-feature head.
+ * Scans and decodes the images once, then trains one run per mode in finetune.modes (finetune,
+ * partial, scratch), each from a fresh copy of the trainable backbone export.
+ */
+public final class FinetuneStage {
+  private FinetuneStage() {}
+
+  /** Runs every configured mode; returns the run folders in mode order. */
+  public static List<Path> run(PipelineConfig config, PrintStream err) throws IOException {
+    long start = System.nanoTime();
+    FinetuneConfig cfg = config.finetune();
+    if (cfg.modes().isEmpty()) {
+      throw new UserException("finetune.modes is empty; list at least one of finetune, partial, scratch");
+    }
+    ImageFolderDataset data = ImageFolderDataset.scan(config.resolvePath(config.data().root()), config.data());
+    List<ImageEntry> train = data.split(ImageFolderDataset.TRAIN);
+    List<ImageEntry> val = data.split(ImageFolderDataset.VAL);
+    if (train.isEmpty() || val.isEmpty()) {
+      throw new UserException("data.root " + data.root() + " has " + train.size() + " train and "
+          + val.size() + " val images; finetune needs both (add images or set data.val_fraction)");
+    }
+    BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
+    Path trainable = source.trainableFile();
+    int threads = cfg.threads() == 0 ? Runtime.getRuntime().availableProcessors() : cfg.threads();
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "finetune-decode");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      ImageDecoder decoder = new ImageDecoder(config.extract().maxPixels());
+      err.println("finetune: decoding " + train.size() + " train and " + val.size() + " val images of "
+          + data.classes().size() + " classes on " + threads + " threads");
+      DecodedImages trainImages = DecodedImages.decode(train, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS);
+      DecodedImages valImages = DecodedImages.decode(val, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS);
+      List<ImageEntry> all = new ArrayList<>(trainImages.entries());
+      all.addAll(valImages.entries());
+      FinetuneInputs inputs = new FinetuneInputs(cfg, data.classes(), trainImages, valImages, source,
+          source.card(), trainable, Hashing.sha256(trainable), new Preprocessor(source.card()),
+          DataFingerprint.of(all), BackboneLoader.device(config.backbone().device()), pool,
+          config.resolvePath(cfg.runs()), (System.nanoTime() - start) / 1e9);
+      List<Path> runs = new ArrayList<>();
+      for (String mode : cfg.modes()) {
+        Path dir = new FinetuneRun(inputs, Method.of(mode), err).run();
+        err.println("finetune: wrote " + dir);
+        runs.add(dir);
+      }
+      return runs;
+    } catch (TranslateException e) {
+      throw new IllegalStateException("reading a batch of images failed: " + e.getMessage(), e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.headstart.head;
+
+import dev.headstart.config.HeadstartVersion;
+import dev.headstart.features.FeatureSplit;
+import dev.headstart.features.LoadedFeatures;
+import dev.headstart.features.Manifest;
+import dev.headstart.runs.ClassificationMetrics;
+import dev.headstart.runs.Method;
+import dev.headstart.runs.Prediction;
+import dev.headstart.runs.RunConfig;
+import dev.headstart.runs.RunLayout;
+import dev.headstart.runs.RunMetrics;
+import dev.headstart.runs.RunWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes one head run in the shared run layout: config.json (hyperparameters and provenance:
+ * features fingerprint, backbone, preprocessing, classes), history.csv, predictions.csv on val,
+ * weights/head.params (the best epoch) and metrics.json last.
+ */
+public final class HeadRunWriter {
+  /** The head's weights inside the run folder, as RunConfig.weights records it. */
+  public static final String WEIGHTS = RunLayout.WEIGHTS_DIR + "/" + HeadIO.FILE_NAME;
+
+  private HeadRunWriter() {}
+
+  public static Path write(Path runsDir, String name, TrainOutcome o, LoadedFeatures features,
+      double setupSeconds) throws IOException {
+    Manifest manifest = features.manifest();
+    List<String> classes = manifest.classes();
+    FeatureSplit val = features.split("val");
+    try (RunWriter w = RunWriter.create(runsDir, name)) {
+      w.writeConfig(new RunConfig(name, Method.HEAD.id(), manifest.backbone(), manifest.fingerprint(), "",
+          manifest.preprocessing(), classes, hyperparameters(o, features.location()), WEIGHTS, Instant.now().toString(),
+          HeadstartVersion.VERSION));
+      w.appendHistory(o.history());
+      List<Prediction> predictions = new ArrayList<>(val.rows());
+      for (int i = 0; i < val.rows(); i++) {
+        int label = val.labels()[i];
+        int p = o.valPredicted()[i];
+        predictions.add(new Prediction(val.paths()[i], label, classes.get(label), p, classes.get(p),
+            o.valProbability()[i]));
+      }
+      w.writePredictions(predictions);
+      Files.write(w.workDir().resolve(WEIGHTS), o.bestParameters());
+      ClassificationMetrics cm = ClassificationMetrics.of(val.labels(), o.valPredicted(), classes);
+      return w.commit(new RunMetrics(name, Method.HEAD.id(), o.bestEpoch(), o.bestValAccuracy(), o.bestValLoss(),
+          o.finalTrainAccuracy(), o.epochsRun(), o.seconds() + setupSeconds, o.secondsPerEpoch(), setupSeconds,
+          features.split("train").rows(), val.rows(), classes, cm.perClassAccuracy(), cm.confusion()));
+    }
+  }
+
+  /**
+   * The train settings as run, plus the head's shape (input_dim, num_classes) so that
+   * {@link HeadSpec#fromHyperparameters} rebuilds the block from config.json alone.
+   */
+  static Map<String, Object> hyperparameters(TrainOutcome o, String featuresLocation) {
+    Map<String, Object> hp = new LinkedHashMap<>(RunNames.settings(o.config()));
+    hp.put("input_dim", o.spec().inputDim());
+    hp.put("num_classes", o.spec().numClasses());
+    hp.put("features", featuresLocation);
+    hp.put("epochs_run", o.epochsRun());
+    hp.put("stopped_early", o.stoppedEarly());
+    return hp;
+  }
+}

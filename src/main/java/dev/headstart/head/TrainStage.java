@@ -1,0 +1,127 @@
+package dev.headstart.head;
+
+import dev.headstart.config.ConfigException;
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.config.TrainConfig;
+import dev.headstart.features.FeatureStoreReader;
+import dev.headstart.features.LoadedFeatures;
+import dev.headstart.io.AtomicFiles;
+import dev.headstart.io.Hashing;
+import dev.headstart.io.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The train stage: loads the feature store once, then trains one head, or every point of a
+ * sweep, writing a run folder per head and, for a sweep, a CSV ranking its points by best
+ * validation accuracy. Settings and data are checked before the first epoch.
+ */
+public final class TrainStage {
+  /** One finished run: its folder and what training produced. */
+  public record Run(String name, Path dir, SweepGrid.Point point, TrainOutcome outcome) {}
+
+  /** The stage's result; sweepCsv is null for a single run. */
+  public record Result(List<Run> runs, Path sweepCsv, double loadSeconds) {}
+
+  private final PipelineConfig config;
+  private final PrintStream log;
+
+  public TrainStage(PipelineConfig config, PrintStream log) {
+    this.config = config;
+    this.log = log;
+  }
+
+  public Result run() throws IOException {
+    TrainConfig c = config.train();
+    boolean sweep = !c.sweep().isEmpty();
+    List<SweepGrid.Point> points = SweepGrid.expand(c, c.sweep());
+    if (sweep && points.stream().map(p -> p.config().useViews()).distinct().count() > 1) {
+      throw new ConfigException("'train.sweep.use_views' cannot be swept: the features are loaded once"
+          + " for the whole sweep; run the two settings as two sweeps");
+    }
+    Path runsDir = config.resolvePath(c.runs());
+    String location = config.featuresLocation();
+
+    LoadedFeatures features = new FeatureStoreReader(location).load(List.of("train", "val"), List.of(), c.useViews());
+    log.printf(Locale.ROOT, "train: %d train rows, %d val rows, %d features, %d classes from %s (%.2f s)%n",
+        features.split("train").rows(), features.split("val").rows(), features.dim(), features.classes().size(),
+        location, features.seconds());
+    String fingerprint = features.manifest().fingerprint();
+    List<String> names = new ArrayList<>();
+    for (SweepGrid.Point p : points) {
+      names.add(!sweep && !c.name().isBlank() ? c.name() : RunNames.of(p.config(), fingerprint));
+    }
+    Set<String> unique = new LinkedHashSet<>(names);
+    if (unique.size() != names.size()) {
+      throw new ConfigException("'train.sweep' lists the same setting twice; each point must differ");
+    }
+
+    List<Run> runs = new ArrayList<>();
+    long start = System.nanoTime();
+    try (TrainingData data = TrainingData.of(features)) {
+      HeadTrainer trainer = new HeadTrainer(data);
+      for (int i = 0; i < points.size(); i++) {
+        SweepGrid.Point p = points.get(i);
+        String name = names.get(i);
+        TrainOutcome o = trainer.train(p.config(), sweep ? line -> {} : line -> log.println("  " + line));
+        Path dir = HeadRunWriter.write(runsDir, name, o, features, features.seconds());
+        runs.add(new Run(name, dir, p, o));
+        if (sweep) {
+          double elapsed = (System.nanoTime() - start) / 1e9;
+          double eta = elapsed / (i + 1) * (points.size() - i - 1);
+          log.printf(Locale.ROOT, "  point %d/%d %s  best val acc %.4f (epoch %d)  %.2f s  ETA %.0f s%n", i + 1,
+              points.size(), p.values(), o.bestValAccuracy(), o.bestEpoch(), o.seconds(), eta);
+        } else {
+          log.printf(Locale.ROOT, "train: best val acc %.4f at epoch %d -> %s%n", o.bestValAccuracy(),
+              o.bestEpoch(), dir);
+        }
+      }
+    }
+    Path csv = null;
+    if (sweep) {
+      String sweepName = c.name().isBlank() ? "sweep-" + Hashing.sha256(Json.GSON.toJson(names)).substring(0, 6) : c.name();
+      csv = runsDir.resolve(sweepName + ".csv");
+      AtomicFiles.writeString(csv, sweepCsv(runs, c));
+      Run best = ranked(runs).get(0);
+      log.printf(Locale.ROOT, "train: sweep of %d points in %.2f s; best %s (val acc %.4f); ranking in %s%n",
+          runs.size(), (System.nanoTime() - start) / 1e9, best.point().values(), best.outcome().bestValAccuracy(), csv);
+    }
+    return new Result(List.copyOf(runs), csv, features.seconds());
+  }
+
+  /** Best validation accuracy first; ties go to the lower validation loss, then the name. */
+  static List<Run> ranked(List<Run> runs) {
+    List<Run> out = new ArrayList<>(runs);
+    out.sort(Comparator.comparingDouble((Run r) -> -r.outcome().bestValAccuracy())
+        .thenComparingDouble(r -> r.outcome().bestValLoss())
+        .thenComparing(Run::name));
+    return out;
+  }
+
+  static String sweepCsv(List<Run> runs, TrainConfig c) {
+    List<String> keys = new ArrayList<>(runs.get(0).point().values().keySet());
+    StringBuilder sb = new StringBuilder("rank,run");
+    for (String k : keys) sb.append(',').append(k);
+    sb.append(",best_val_accuracy,best_epoch,best_val_loss,final_train_accuracy,epochs_run,seconds\n");
+    int rank = 1;
+    for (Run r : ranked(runs)) {
+      TrainOutcome o = r.outcome();
+      sb.append(rank++).append(',').append(r.name());
+      for (String k : keys) sb.append(',').append(quote(r.point().values().get(k)));
+      sb.append(String.format(Locale.ROOT, ",%.6f,%d,%.6f,%.6f,%d,%.3f%n", o.bestValAccuracy(), o.bestEpoch(),
+          o.bestValLoss(), o.finalTrainAccuracy(), o.epochsRun(), o.seconds()));
+    }
+    return sb.toString();
+  }
+
+  private static String quote(String s) {
+    return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+  }
+}

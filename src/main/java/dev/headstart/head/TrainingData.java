@@ -1,0 +1,99 @@
+package dev.headstart.head;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.headstart.features.FeatureSplit;
+import dev.headstart.features.LoadedFeatures;
+import java.nio.FloatBuffer;
+
+/**
+ * The train and val splits as tensors, made once and shared by every run of a sweep: features as
+ * ONE [N, D] array per split, labels as int64 [N]. Runs only read them (batches are gathered by
+ * index into the run's own memory), so sharing is safe.
+ */
+public final class TrainingData implements AutoCloseable {
+  private final LoadedFeatures features;
+  private final NDManager manager;
+  private final NDArray trainX;
+  private final NDArray trainY;
+  private final NDArray valX;
+  private final NDArray valY;
+  private float[][] trainMeanStd;
+
+  private TrainingData(LoadedFeatures features, NDManager manager) {
+    this.features = features;
+    this.manager = manager;
+    FeatureSplit train = features.split("train");
+    FeatureSplit val = features.split("val");
+    trainX = tensor(manager, train);
+    trainY = labels(manager, train);
+    valX = tensor(manager, val);
+    valY = labels(manager, val);
+  }
+
+  public static TrainingData of(LoadedFeatures features) {
+    return new TrainingData(features, NDManager.newBaseManager());
+  }
+
+  private static NDArray tensor(NDManager m, FeatureSplit s) {
+    return m.create(FloatBuffer.wrap(s.features(), 0, s.rows() * s.dim()), new Shape(s.rows(), s.dim()));
+  }
+
+  private static NDArray labels(NDManager m, FeatureSplit s) {
+    long[] l = new long[s.rows()];
+    for (int i = 0; i < l.length; i++) l[i] = s.labels()[i];
+    return m.create(l);
+  }
+
+  public LoadedFeatures features() {
+    return features;
+  }
+
+  public FeatureSplit train() {
+    return features.split("train");
+  }
+
+  public FeatureSplit val() {
+    return features.split("val");
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  public NDArray trainX() {
+    return trainX;
+  }
+
+  public NDArray trainY() {
+    return trainY;
+  }
+
+  public NDArray valX() {
+    return valX;
+  }
+
+  public NDArray valY() {
+    return valY;
+  }
+
+  public int dim() {
+    return features.dim();
+  }
+
+  public int numClasses() {
+    return features.classes().size();
+  }
+
+  /** Per-feature mean and std of the train split, computed once for every run that standardizes. */
+  public synchronized float[][] trainMeanStd() {
+    if (trainMeanStd == null) trainMeanStd = train().meanAndStd();
+    return trainMeanStd;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

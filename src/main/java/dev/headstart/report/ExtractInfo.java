@@ -1,0 +1,57 @@
+package dev.headstart.report;
+
+import dev.headstart.features.Manifest;
+import dev.headstart.features.ManifestIO;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the report takes from the extract manifest: the one-time extraction cost that every head
+ * run shares, the dataset's size, and the image root that predictions' paths are relative to.
+ *
+ * @param seconds wall seconds of the extract (NaN when the manifest records none)
+ * @param trainImages images in the train split (0 when unknown)
+ */
+public record ExtractInfo(String store, double seconds, int trainImages, int classes, String dataRoot) {
+
+  /**
+   * Reads the store's manifest.json (a local folder or a Hadoop URI) when there is one; a missing
+   * or unreadable one only loses the extraction time, so it is a warning, not an error.
+   */
+  public static Optional<ExtractInfo> load(String store) {
+    try {
+      Optional<Manifest> read = ManifestIO.readIfExists(store);
+      if (read.isEmpty()) return Optional.empty();
+      Manifest m = read.get();
+      int train = m.splits() != null && m.splits().get("train") != null ? m.splits().get("train").images() : 0;
+      int classes = m.classes() == null ? 0 : m.classes().size();
+      return Optional.of(new ExtractInfo(store, seconds(m.timings()), train, classes, m.dataRoot()));
+    } catch (IOException | RuntimeException e) {
+      System.err.println("warning: ignoring the manifest of " + store + " (head runs are timed without the "
+          + "extraction): " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The extract's total seconds. The manifest's timings map has no fixed key list, so take the
+   * total under its usual names, else the sum of the per-split "...seconds" entries.
+   */
+  static double seconds(Map<String, Double> timings) {
+    if (timings == null || timings.isEmpty()) return Double.NaN;
+    for (String key : new String[] {"seconds", "total_seconds", "wall_seconds", "extract_seconds"}) {
+      Double v = timings.get(key);
+      if (v != null && Double.isFinite(v)) return v;
+    }
+    double sum = 0;
+    boolean any = false;
+    for (Map.Entry<String, Double> e : timings.entrySet()) {
+      if (e.getKey().endsWith("seconds") && e.getValue() != null && Double.isFinite(e.getValue())) {
+        sum += e.getValue();
+        any = true;
+      }
+    }
+    return any ? sum : Double.NaN;
+  }
+}

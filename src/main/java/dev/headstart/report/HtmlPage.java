@@ -1,0 +1,191 @@
+package dev.headstart.report;
+
+import com.google.common.escape.Escaper;
+import com.google.common.html.HtmlEscapers;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import tech.tablesaw.api.Row;
+import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.Column;
+
+/**
+ * index.html: one self-contained page (inline CSS, SVG charts, base64 thumbnails, a few lines of
+ * JS to sort the table) that opens from disk with no network. Every text that comes from a run
+ * (run names, class names, paths) goes through the HTML escaper.
+ */
+final class HtmlPage {
+  private static final Escaper ESC = HtmlEscapers.htmlEscaper();
+
+  /** The summary columns shown in the page (all of them are in summary.csv). */
+  static final List<String> SHOWN = List.of("run", "method", "backbone", "head", "optimizer", "lr",
+      "batch_size", "epochs", "epochs_run", "best_val_accuracy", "best_epoch", "final_train_accuracy", "wall_seconds",
+      "seconds_per_epoch", "total_seconds", "speedup_vs_finetune", "speedup_vs_finetune_without_extraction",
+      "seconds_to_target", "role");
+
+  private final StringBuilder html = new StringBuilder(1 << 16);
+
+  static String esc(String s) {
+    return ESC.escape(s == null ? "" : s);
+  }
+
+  String render(ReportContent c) {
+    html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        .append("<title>headstart report</title><style>").append(CSS).append("</style></head><body>\n");
+    html.append("<h1>headstart report</h1><p class=\"meta\">")
+        .append(esc(c.scan().runs().size() + " runs from " + c.scan().runsDir() + ", generated " + c.generatedAt()))
+        .append("</p>\n");
+    verdict(c.verdict());
+    skipped(c);
+    if (!c.tables().runs().isEmpty()) {
+      summary(c.tables());
+      section("Validation accuracy by epoch", "Every run; pretrained runs (head, finetune, partial) against scratch.",
+          c.charts().valAccuracy());
+      section("Time to accuracy", String.format(Locale.ROOT,
+          "Validation accuracy against elapsed seconds; head runs start after the one-time extraction of %.1f s. "
+              + "The dashed line is the target of seconds_to_target (%.0f%% of the best finetune's accuracy).",
+          c.tables().extractionSeconds(), 100 * ReportTables.TARGET_SHARE), c.charts().timeToAccuracy());
+      section("What each method's best run cost", "Training seconds, plus the one-time extraction for heads.",
+          c.charts().costs());
+      section("Loss curves", "The best run of each method.", c.charts().loss());
+      html.append("<section><h2>Confusion matrices</h2><div class=\"row\">");
+      for (String svg : c.charts().confusions()) html.append("<div>").append(svg).append("</div>");
+      html.append("</div></section>\n");
+      section("Per-class accuracy", "The best run and the best finetune baseline.", c.charts().perClass());
+      gallery(c);
+      c.sweep().ifPresent(this::sweep);
+    }
+    html.append("<script>").append(SORT_JS).append("</script>\n</body></html>\n");
+    return html.toString();
+  }
+
+  private void verdict(Verdict v) {
+    html.append("<section id=\"verdict\" class=\"verdict\"><h2>Verdict</h2><p class=\"headline\">")
+        .append(esc(v.headline())).append("</p>");
+    for (String d : v.details()) html.append("<p>").append(esc(d)).append("</p>");
+    html.append("</section>\n");
+  }
+
+  private void skipped(ReportContent c) {
+    if (c.warnings().isEmpty()) return;
+    html.append("<section class=\"warnings\"><h2>Left out</h2><ul>");
+    for (String w : c.warnings()) html.append("<li>").append(esc(w)).append("</li>");
+    html.append("</ul></section>\n");
+  }
+
+  private void summary(ReportTables t) {
+    html.append("<section><h2>Runs</h2><p class=\"meta\">Click a column header to sort. Speed-ups compare "
+        + "with the best end-to-end finetune; for head runs the first counts the one-time extraction, "
+        + "the second does not.</p><div class=\"scroll\"><table id=\"summary\" class=\"sortable\"><thead><tr>");
+    for (String col : SHOWN) html.append("<th>").append(esc(col.replace('_', ' '))).append("</th>");
+    html.append("</tr></thead><tbody>\n");
+    for (Row r : t.summary()) {
+      html.append("<tr class=\"").append(esc(r.getString("method"))).append("\">");
+      for (String col : SHOWN) cell(t.summary().column(col), r);
+      html.append("</tr>\n");
+    }
+    html.append("</tbody></table></div></section>\n");
+  }
+
+  private void cell(Column<?> col, Row r) {
+    int i = r.getRowNumber();
+    if (col.isMissing(i)) {
+      html.append("<td data-value=\"\">–</td>");
+      return;
+    }
+    Object v = col.get(i);
+    String name = col.name();
+    String shown;
+    if (v instanceof Double d) {
+      if (name.contains("accuracy")) shown = String.format(Locale.ROOT, "%.1f%%", 100 * d);
+      else if (name.startsWith("speedup")) shown = String.format(Locale.ROOT, "%.2f×", d);
+      else if (name.equals("lr")) shown = String.format(Locale.ROOT, "%.3g", d);
+      else shown = String.format(Locale.ROOT, "%.2f", d);
+    } else {
+      shown = String.valueOf(v);
+    }
+    html.append("<td data-value=\"").append(esc(String.valueOf(v))).append("\">").append(esc(shown)).append("</td>");
+  }
+
+  private void section(String title, String caption, String svg) {
+    html.append("<section><h2>").append(esc(title)).append("</h2><p class=\"meta\">").append(esc(caption))
+        .append("</p>").append(svg).append("</section>\n");
+  }
+
+  private void gallery(ReportContent c) {
+    if (c.gallery().isEmpty()) return;
+    html.append("<section><h2>Validation images</h2><p class=\"meta\">")
+        .append(esc("Run " + c.galleryRun() + ": predicted label, true label, probability. Mistakes in red."))
+        .append("</p><div class=\"gallery\">\n");
+    for (Gallery.Tile tile : c.gallery()) {
+      html.append("<figure class=\"").append(tile.correct() ? "right" : "wrong").append("\" title=\"")
+          .append(esc(tile.path())).append("\">");
+      Optional<String> uri = tile.dataUri();
+      if (uri.isPresent()) {
+        html.append("<img alt=\"").append(esc(tile.path())).append("\" src=\"").append(uri.get()).append("\">");
+      } else {
+        html.append("<div class=\"missing\">image not found<br>").append(esc(tile.path())).append("</div>");
+      }
+      html.append("<figcaption><b>").append(esc(tile.predictedLabel())).append("</b> ")
+          .append(String.format(Locale.ROOT, "%.0f%%", 100 * tile.probability()))
+          .append("<br>true: ").append(esc(tile.trueLabel())).append("</figcaption></figure>\n");
+    }
+    html.append("</div></section>\n");
+  }
+
+  private void sweep(Table sweep) {
+    int shown = Math.min(200, sweep.rowCount());
+    html.append("<section><h2>Sweeps</h2><p class=\"meta\">")
+        .append(esc(sweep.rowCount() + " sweep points" + (shown < sweep.rowCount() ? ", first " + shown + " shown" : "")
+            + "; all of them are in sweep.csv."))
+        .append("</p><div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
+    for (String col : sweep.columnNames()) html.append("<th>").append(esc(col)).append("</th>");
+    html.append("</tr></thead><tbody>\n");
+    for (Row r : sweep.first(shown)) {
+      html.append("<tr>");
+      for (String col : sweep.columnNames()) {
+        String v = sweep.column(col).getString(r.getRowNumber());
+        html.append("<td data-value=\"").append(esc(v)).append("\">").append(esc(v)).append("</td>");
+      }
+      html.append("</tr>\n");
+    }
+    html.append("</tbody></table></div></section>\n");
+  }
+
+  private static final String CSS = """
+      body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1300px;color:#222;padding:0 16px}
+      h1{margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:4px}
+      .meta{color:#666;font-size:13px}
+      .verdict{background:#eef6ee;border-left:6px solid #2ca02c;padding:8px 16px}
+      .verdict .headline{font-size:20px;font-weight:600}
+      .warnings{background:#fff4e5;border-left:6px solid #ff9800;padding:4px 16px}
+      table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:right}
+      td:first-child,td:nth-child(2),td:nth-child(3){text-align:left}td:first-child{white-space:nowrap}
+      .scroll{overflow-x:auto}
+      th{background:#f0f0f0;cursor:pointer;position:sticky;top:0}th:hover{background:#e0e0e0}
+      tr.head td:nth-child(2){color:#1f77b4}tr.finetune td:nth-child(2){color:#ff7f0e}
+      tr.partial td:nth-child(2){color:#2ca02c}tr.scratch td:nth-child(2){color:#d62728}
+      svg{max-width:100%;height:auto}.row{display:flex;flex-wrap:wrap;gap:16px}.row>div{flex:1 1 480px}
+      .gallery{display:flex;flex-wrap:wrap;gap:10px}
+      figure{margin:0;width:120px;text-align:center;font-size:12px;border:2px solid #ccc;padding:4px}
+      figure img{width:96px;height:96px;object-fit:contain;image-rendering:pixelated}
+      figure.wrong{border-color:#d62728}figure.wrong figcaption{color:#d62728}
+      .missing{width:96px;height:96px;margin:auto;font-size:10px;color:#999;overflow:hidden;word-break:break-all}
+      """;
+
+  /** Sorts a table's rows by the clicked column's data-value: numbers as numbers, else as text. */
+  private static final String SORT_JS = """
+      document.querySelectorAll('table.sortable th').forEach(function(th, col) {
+        th.addEventListener('click', function() {
+          var body = th.closest('table').tBodies[0];
+          var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
+          var key = function(tr) { var v = tr.cells[col].dataset.value; var n = parseFloat(v);
+            return v !== '' && !isNaN(n) && isFinite(v) ? n : v; };
+          Array.from(body.rows).sort(function(a, b) { var x = key(a), y = key(b);
+            var c = (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
+            return asc ? c : -c; }).forEach(function(tr) { body.appendChild(tr); });
+        });
+      });
+      """;
+}

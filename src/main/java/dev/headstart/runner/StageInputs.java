@@ -1,0 +1,188 @@
+package dev.headstart.runner;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.headstart.config.HeadstartVersion;
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.io.Hashing;
+import dev.headstart.io.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Computes what a stage depends on, as named parts: its config keys, the image files (path, size
+ * and modification time, as make does), the backbone files (SHA-256), the upstream outputs it
+ * reads, and the headstart version. Two runs with equal parts produce the same outputs.
+ */
+public final class StageInputs {
+  /**
+   * Parts that decide what the features are (extract refuses to mix stores that differ in them):
+   * when one changes, the runner has extract replace the old store instead of resuming it.
+   */
+  static final java.util.Set<String> FEATURE_IDENTITY = java.util.Set.of(
+      "backbone files", "backbone.uri", "backbone.card", "classes", "extract.views", "extract.seed",
+      "extract.precision", "extract.out");
+
+  private final PipelineConfig config;
+
+  public StageInputs(PipelineConfig config) {
+    this.config = config;
+  }
+
+  public Map<String, String> parts(PipelineStage stage) {
+    Map<String, String> parts = new TreeMap<>();
+    parts.put("headstart version", HeadstartVersion.VERSION);
+    switch (stage) {
+      case EXTRACT -> {
+        addSections(parts, "data", "backbone", "extract");
+        parts.put("data files", dataFiles());
+        parts.put("classes", classes());
+        parts.put("backbone files", backboneFiles(false));
+      }
+      case TRAIN -> {
+        addSections(parts, "train");
+        parts.put("features location", config.featuresLocation());
+        parts.put("features", features());
+      }
+      case FINETUNE -> {
+        addSections(parts, "data", "backbone", "finetune");
+        parts.put("data files", dataFiles());
+        parts.put("backbone files", backboneFiles(true));
+      }
+      case REPORT -> {
+        addSections(parts, "report");
+        parts.put("runs", runs());
+        parts.put("features", features());
+      }
+    }
+    return parts;
+  }
+
+  public static String fingerprint(Map<String, String> parts) {
+    StringBuilder sb = new StringBuilder();
+    parts.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+    return Hashing.sha256(sb.toString());
+  }
+
+  private void addSections(Map<String, String> parts, String... sections) {
+    for (String s : sections) {
+      config.section(s).forEach((k, v) -> parts.put(s + "." + k, Json.GSON.toJson(v).replaceAll("\\s+", "")));
+    }
+  }
+
+  /** Path, size and mtime of every file under the data root: cheap enough for millions of images. */
+  private String dataFiles() {
+    Path root = config.resolvePath(config.data().root());
+    if (!Files.isDirectory(root)) return "missing: " + root;
+    MessageDigest md = Hashing.sha256();
+    List<String> lines = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.filter(Files::isRegularFile).forEach(p -> {
+        try {
+          lines.add(root.relativize(p) + "\t" + Files.size(p) + "\t"
+              + Files.getLastModifiedTime(p).toMillis());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    lines.sort(null);
+    for (String l : lines) md.update((l + "\n").getBytes(StandardCharsets.UTF_8));
+    return lines.size() + " files, " + java.util.HexFormat.of().formatHex(md.digest());
+  }
+
+  /** The class folders of the train split: a new or renamed class changes every label id. */
+  private String classes() {
+    Path train = config.resolvePath(config.data().root()).resolve("train");
+    if (!Files.isDirectory(train)) return "none";
+    try (Stream<Path> list = Files.list(train)) {
+      return String.join(",", list.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".")).sorted().toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** SHA-256 of the TorchScript file(s) and the model card; a model-zoo URL stands for itself. */
+  private String backboneFiles(boolean trainable) {
+    if (config.backbone().isModelZoo()) return config.backbone().uri();
+    Path pt = config.resolvePath(config.backbone().uri());
+    Path card = config.backbone().card().isBlank()
+        ? pt.resolveSibling(pt.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".json")
+        : config.resolvePath(config.backbone().card());
+    StringBuilder sb = new StringBuilder();
+    try {
+      sb.append(hashOrMissing(card));
+      if (trainable && Files.exists(card)) {
+        JsonObject c = JsonParser.parseString(Files.readString(card)).getAsJsonObject();
+        JsonElement tf = c.get("trainable_file");
+        if (tf != null && !tf.isJsonNull()) {
+          sb.append(' ').append(hashOrMissing(card.resolveSibling(tf.getAsString())));
+        }
+      } else {
+        sb.append(' ').append(hashOrMissing(pt));
+      }
+    } catch (IOException | RuntimeException e) {
+      sb.append(" unreadable: ").append(e.getMessage());
+    }
+    return sb.toString();
+  }
+
+  private static String hashOrMissing(Path p) throws IOException {
+    return Files.isRegularFile(p) ? Hashing.sha256(p) : "missing: " + p.getFileName();
+  }
+
+  /** The feature store's identity: its manifest minus timings (a rerun that wrote the same features is the same). */
+  private String features() {
+    String location = config.featuresLocation();
+    if (location.contains("://") && !location.startsWith("file:")) return "remote: " + location;
+    Path manifest = Path.of(location.replaceFirst("^file:", "")).resolve("manifest.json");
+    if (!Files.isRegularFile(manifest)) return "missing";
+    try {
+      JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+      m.remove("timings");
+      m.remove("created_at");
+      return Hashing.sha256(m.toString());
+    } catch (IOException | RuntimeException e) {
+      return "unreadable";
+    }
+  }
+
+  /** Every finished run (its metrics.json and config.json) in the runs folders the report reads. */
+  private String runs() {
+    Path runs = config.resolvePath(config.report().runs());
+    if (!Files.isDirectory(runs)) return "none";
+    MessageDigest md = Hashing.sha256();
+    try (Stream<Path> list = Files.list(runs)) {
+      List<Path> dirs = list.filter(Files::isDirectory).sorted().toList();
+      for (Path d : dirs) {
+        for (String f : List.of("metrics.json", "config.json")) {
+          Path p = d.resolve(f);
+          if (Files.isRegularFile(p)) {
+            md.update((d.getFileName() + "/" + f + "=" + Hashing.sha256(p) + "\n").getBytes(StandardCharsets.UTF_8));
+          }
+        }
+      }
+      try (Stream<Path> csvs = Files.list(runs)) {
+        for (Path p : csvs.filter(x -> x.toString().endsWith(".csv")).sorted().toList()) {
+          md.update((p.getFileName() + "=" + Hashing.sha256(p) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+      }
+    } catch (IOException e) {
+      return "unreadable";
+    }
+    return java.util.HexFormat.of().formatHex(md.digest());
+  }
+}

@@ -1,0 +1,183 @@
+package dev.headstart.finetune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
+import dev.headstart.config.FinetuneConfig;
+import dev.headstart.extract.BackboneLoader;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The DJL mechanics under the stage, on the tiny fixtures: init, learning rates, aux loss. */
+class FinetuneMechanicsTest {
+  static final Path TINY = FinetuneStageTest.TINY_TRAINABLE;
+  static final Path TINY_AUX = Path.of("src/test/resources/finetune/tiny_aux-trainable.pt");
+
+  @Test
+  void scratchInitReplacesPretrainedWeightsAsTorchvisionInitializes() {
+    Map<String, float[]> pretrained = FinetuneStageTest.pretrainedBackbone();
+    try (ZooModel<NDList, NDList> m = BackboneLoader.loadTorchScript(TINY, Device.cpu(), true)) {
+      Engine.getInstance().setRandomSeed(5);
+      PtSymbolBlock pt = (PtSymbolBlock) m.getBlock();
+      ScratchInit.reinitialize(pt.getParameters(), m.getNDManager());
+      for (Pair<String, Parameter> p : pt.getParameters()) {
+        NDArray a = p.getValue().getArray();
+        float[] v = a.toFloatArray();
+        assertThat(v).as(p.getKey()).isNotEqualTo(pretrained.get(p.getKey()));
+        Shape s = a.getShape();
+        if (s.dimension() == 4) {
+          double fanOut = s.get(0) * s.get(2) * s.get(3);
+          assertThat(std(v)).as("kaiming std of " + p.getKey())
+              .isCloseTo(Math.sqrt(2 / fanOut), within(0.15 * Math.sqrt(2 / fanOut)));
+        } else if (p.getKey().endsWith("weight")) {
+          assertThat(v).as(p.getKey()).containsOnly(1f);
+        } else {
+          assertThat(v).as(p.getKey()).containsOnly(0f);
+        }
+      }
+    }
+  }
+
+  @Test
+  void differentialRatesMoveTheBackboneLessThanTheHead() {
+    // one SGD step from identical weights on an identical batch: the gradients are the same, so
+    // the step of each parameter scales exactly with its group's rate
+    Map<String, float[]> same = oneStepUpdates(0.05, 0);
+    Map<String, float[]> differential = oneStepUpdates(0.05, 0.0005);
+    double backboneSame = 0;
+    double backboneDiff = 0;
+    double headDiff = 0;
+    for (String name : same.keySet()) {
+      double a = l2(same.get(name));
+      double b = l2(differential.get(name));
+      if (name.contains("backbone_")) { // DJL prefixes child names: 01backbone_features.0.0.weight
+        assertThat(b).as(name).isCloseTo(a * 0.01, within(a * 0.01 * 1e-3 + 1e-12));
+        backboneSame += a;
+        backboneDiff += b;
+      } else {
+        assertThat(b).as(name).isCloseTo(a, within(a * 1e-4 + 1e-12));
+        headDiff += b;
+      }
+    }
+    assertThat(backboneDiff).isLessThan(headDiff).isLessThan(backboneSame);
+  }
+
+  /** Parameter name -> change after one step at lr (backbone at backboneLr, 0 = lr). */
+  private static Map<String, float[]> oneStepUpdates(double lr, double backboneLr) {
+    FinetuneConfig base = FinetuneConfig.DEFAULTS;
+    FinetuneConfig cfg = new FinetuneConfig(base.runs(), base.modes(), "", "linear", List.of(), 0,
+        "sgd", lr, backboneLr, 0.9, 0, 8, 1, "none", 1, 0.1, 0, 1, 1);
+    try (ZooModel<NDList, NDList> bb = BackboneLoader.loadTorchScript(TINY, Device.cpu(), true);
+        Model model = Model.newInstance("t", Device.cpu(), "PyTorch")) {
+      Engine.getInstance().setRandomSeed(7);
+      PtSymbolBlock pt = (PtSymbolBlock) bb.getBlock();
+      FinetuneNet net = FinetuneRun.newNet(pt, cfg, 32, null, 3);
+      model.setBlock(net);
+      Set<String> ids = new HashSet<>();
+      pt.getParameters().forEach(p -> ids.add(p.getValue().getId()));
+      GroupLearningRates rates = GroupLearningRates.of(cfg, 1, ids);
+      DefaultTrainingConfig tc = new DefaultTrainingConfig(new AuxLoss())
+          .optOptimizer(Optimizer.sgd().setLearningRateTracker(rates).optMomentum(0.9f).build());
+      try (Trainer trainer = model.newTrainer(tc)) {
+        trainer.initialize(new Shape(1, 3, 32, 32));
+        Map<String, float[]> before = values(net);
+        NDManager nd = trainer.getManager();
+        nd.getEngine().setRandomSeed(9);
+        NDArray x = nd.randomNormal(new Shape(8, 3, 32, 32));
+        NDArray y = nd.create(new float[] {0, 1, 2, 0, 1, 2, 0, 1});
+        try (GradientCollector gc = trainer.newGradientCollector()) {
+          gc.backward(trainer.getLoss().evaluate(new NDList(y), trainer.forward(new NDList(x))));
+        }
+        trainer.step();
+        Map<String, float[]> after = values(net);
+        Map<String, float[]> delta = new LinkedHashMap<>();
+        for (String k : before.keySet()) {
+          float[] d = new float[before.get(k).length];
+          for (int i = 0; i < d.length; i++) d[i] = after.get(k)[i] - before.get(k)[i];
+          delta.put(k, d);
+        }
+        return delta;
+      }
+    }
+  }
+
+  @Test
+  void auxiliaryOutputAddsFourTenthsOfItsLossInTraining() {
+    FinetuneConfig cfg = FinetuneConfig.DEFAULTS;
+    try (ZooModel<NDList, NDList> bb = BackboneLoader.loadTorchScript(TINY_AUX, Device.cpu(), true);
+        Model model = Model.newInstance("aux", Device.cpu(), "PyTorch")) {
+      Engine.getInstance().setRandomSeed(3);
+      FinetuneNet net = FinetuneRun.newNet(bb.getBlock(), cfg, 24, 12, 3);
+      model.setBlock(net);
+      DefaultTrainingConfig tc = new DefaultTrainingConfig(new AuxLoss())
+          .optOptimizer(Optimizer.sgd().setLearningRateTracker(
+              ai.djl.training.tracker.Tracker.fixed(0.1f)).build());
+      try (Trainer trainer = model.newTrainer(tc)) {
+        trainer.initialize(new Shape(1, 3, 32, 32));
+        NDManager nd = trainer.getManager();
+        NDArray x = nd.randomNormal(new Shape(6, 3, 32, 32));
+        NDList y = new NDList(nd.create(new float[] {0, 1, 2, 0, 1, 2}));
+        float[] auxBefore = net.auxHead().getParameters().get(0).getValue().getArray().toFloatArray();
+        try (GradientCollector gc = trainer.newGradientCollector()) {
+          NDList out = trainer.forward(new NDList(x));
+          assertThat(out).hasSize(2);
+          assertThat(out.get(1).getShape()).isEqualTo(new Shape(6, 3));
+          Loss ce = Loss.softmaxCrossEntropyLoss();
+          float main = ce.evaluate(y, new NDList(out.get(0))).getFloat();
+          float aux = ce.evaluate(y, new NDList(out.get(1))).getFloat();
+          NDArray loss = trainer.getLoss().evaluate(y, out);
+          assertThat(loss.getFloat()).isCloseTo(main + 0.4f * aux, within(1e-5f));
+          gc.backward(loss);
+        }
+        trainer.step();
+        float[] auxAfter = net.auxHead().getParameters().get(0).getValue().getArray().toFloatArray();
+        assertThat(auxAfter).isNotEqualTo(auxBefore);
+        assertThat(trainer.evaluate(new NDList(x))).hasSize(1);
+      }
+    }
+  }
+
+  private static Map<String, float[]> values(FinetuneNet net) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : net.getParameters()) {
+      out.put(p.getKey(), p.getValue().getArray().toFloatArray());
+    }
+    return out;
+  }
+
+  private static double l2(float[] v) {
+    double s = 0;
+    for (float f : v) s += (double) f * f;
+    return Math.sqrt(s);
+  }
+
+  private static double std(float[] v) {
+    double m = 0;
+    for (float f : v) m += f;
+    m /= v.length;
+    double s = 0;
+    for (float f : v) s += (f - m) * (f - m);
+    return Math.sqrt(s / v.length);
+  }
+}
