@@ -13,16 +13,19 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Runs the frozen backbone once over every image of data.root (train/, val/ and test/ class",
-      "folders) and writes one feature row per image (and augmented view) to Parquet parts under",
-      "extract.out, with manifest.json recording the backbone, preprocessing, classes, counts and",
-      "every skipped file with its reason.",
+      "Runs the frozen backbone once over every image of data.root (train/, val/",
+      "and test/ class folders) and writes one feature row per image (and per",
+      "augmented view) to Parquet parts under extract.out. manifest.json records",
+      "the backbone, preprocessing, classes, counts, timings and every skipped",
+      "file with its reason.",
       "",
-      "Rerunning is cheap: a finished store with the same inputs is left alone, and an interrupted",
-      "extract continues from its last finished part. Features from another backbone or",
-      "preprocessing are never mixed in: that needs --overwrite.",
+      "Rerunning is cheap: a finished store with the same inputs is left alone,",
+      "and an interrupted extract continues from its last finished part. Features",
+      "from another backbone or preprocessing are never mixed in: replacing them",
+      "needs --overwrite.",
       "",
-      "Example: ./extract --data examples/fashion5/images --out work/features"
+      "Example: ./extract --data examples/fashion5/images --out work/features",
+      ""
     })
 public final class ExtractCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
@@ -48,8 +51,12 @@ public final class ExtractCommand implements Callable<Integer> {
   Integer batchSize;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Image decoding threads; 0 = one per core (extract.threads).")
+      description = "Image decoding threads; 0 = a third of the cores, at least one (extract.threads).")
   Integer threads;
+
+  @Option(names = "--intra-op-threads", paramLabel = "N",
+      description = "libtorch threads of one forward pass; 0 = one per core (extract.intra_op_threads).")
+  Integer intraOpThreads;
 
   @Option(names = "--views", paramLabel = "K",
       description = "Augmented views per training image (random-resized crop + flip), 0 = none (extract.views).")
@@ -67,7 +74,7 @@ public final class ExtractCommand implements Callable<Integer> {
   Integer partRows;
 
   @Option(names = "--precision", paramLabel = "fp32|bf16",
-      description = "Compute precision of the backbone (extract.precision).")
+      description = "fp32, or bf16: runs the bfloat16 export name-bf16.pt beside the backbone (extract.precision).")
   String precision;
 
   @Option(names = "--strict", description = "Stop at the first bad file instead of skipping and listing it (extract.strict).")
@@ -85,6 +92,7 @@ public final class ExtractCommand implements Callable<Integer> {
     config.override("extract.out", out);
     config.override("extract.batch_size", batchSize);
     config.override("extract.threads", threads);
+    config.override("extract.intra_op_threads", intraOpThreads);
     config.override("extract.views", views);
     config.override("extract.seed", seed);
     config.override("extract.max_pixels", maxPixels);

@@ -7,14 +7,16 @@ import java.util.List;
  *
  * @param out the feature store: a folder or any Hadoop URI (file:, hdfs:, s3a:)
  * @param batchSize images per forward pass; memory is bounded by it
- * @param threads decoding threads; 0 = one per core
+ * @param threads decoding threads; 0 = a third of the cores (at least one), the rest run the
+ *     forward pass
  * @param views augmented views per training image (random-resized-crop + flip), 0 = none
  * @param seed seed of the augmented views
  * @param maxPixels images with more pixels are skipped as unsafe to decode
  * @param strict stop at the first bad image instead of skipping it
  * @param partRows rows per Parquet part file; a killed extract resumes at part granularity
  * @param overwrite replace features made by another backbone or preprocessing
- * @param precision fp32, or bf16 on CPUs that support it
+ * @param precision fp32, or bf16 on CPUs that support it (runs the name-bf16.pt export)
+ * @param intraOpThreads libtorch threads of one forward pass; 0 = libtorch's default (one per core)
  */
 public record ExtractConfig(
     String out,
@@ -26,9 +28,10 @@ public record ExtractConfig(
     boolean strict,
     int partRows,
     boolean overwrite,
-    String precision) {
+    String precision,
+    int intraOpThreads) {
   public static final ExtractConfig DEFAULTS =
-      new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false, 2048, false, "fp32");
+      new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false, 2048, false, "fp32", 0);
 
   public ExtractConfig {
     Check.positive("extract.batch_size", batchSize);
@@ -37,5 +40,6 @@ public record ExtractConfig(
     Check.positive("extract.max_pixels", maxPixels);
     Check.positive("extract.part_rows", partRows);
     Check.oneOf("extract.precision", precision, List.of("fp32", "bf16"));
+    Check.nonNegative("extract.intra_op_threads", intraOpThreads);
   }
 }

@@ -71,7 +71,7 @@ public final class Backbone implements AutoCloseable {
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("uri", source.uri());
-    m.put("file", source.inferenceFile() == null ? null : source.inferenceFile().toString());
+    m.put("file", source.isModelZoo() ? null : source.inferenceFile(precision).toString());
     m.put("sha256", sha256);
     m.put("name", source.card().name());
     m.put("architecture", source.card().architecture());

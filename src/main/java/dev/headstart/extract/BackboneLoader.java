@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
@@ -119,17 +118,18 @@ public final class BackboneLoader {
 
   /** Loads a located backbone on a device; precision fp32 or bf16. */
   public static Backbone load(BackboneSource source, Device device, String precision) {
-    DataType type = precision.equals("bf16") ? DataType.BFLOAT16 : DataType.FLOAT32;
+    // bf16 runs a bfloat16 export of the same weights: DJL cannot cast a TorchScript module
+    Path file = source.isModelZoo() ? null : source.inferenceFile(precision);
     Criteria.Builder<ImageBatch, float[][]> builder = Criteria.builder()
         .setTypes(ImageBatch.class, float[][].class)
         .optEngine(ENGINE)
         .optDevice(device)
-        .optTranslator(new FeatureTranslator(type))
+        .optTranslator(new FeatureTranslator())
         .optOption("mapLocation", "true");
     if (source.isModelZoo()) {
       builder.optModelUrls(source.uri());
     } else {
-      builder.optModelPath(source.inferenceFile());
+      modelLocation(builder, file);
     }
     ZooModel<ImageBatch, float[][]> model;
     try {
@@ -137,11 +137,23 @@ public final class BackboneLoader {
     } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
       throw loadError(source, e);
     }
-    if (type != DataType.FLOAT32) model.getBlock().cast(type);
-    String sha = sha256(source, model.getModelPath());
+    String sha = sha256(source, file, model.getModelPath());
     Backbone backbone = new Backbone(source, model, device, sha, precision);
     probe(backbone);
     return backbone;
+  }
+
+  /**
+   * A model file is given to DJL as its folder plus its name (folder/name.pt), which is how
+   * DJL's repository expects it (a bare file path loads too, but with a warning on every run).
+   */
+  private static void modelLocation(Criteria.Builder<?, ?> builder, Path file) {
+    String name = file.getFileName().toString();
+    if (name.endsWith(".pt")) {
+      builder.optModelPath(file.toAbsolutePath().getParent()).optModelName(name.substring(0, name.length() - 3));
+    } else {
+      builder.optModelPath(file);
+    }
   }
 
   private static UserException loadError(BackboneSource source, Exception e) {
@@ -176,9 +188,9 @@ public final class BackboneLoader {
     backbone.setFeatureDim(dim);
   }
 
-  private static String sha256(BackboneSource source, Path modelPath) {
+  private static String sha256(BackboneSource source, Path file, Path modelPath) {
     try {
-      if (!source.isModelZoo()) return Hashing.sha256(source.inferenceFile());
+      if (!source.isModelZoo()) return Hashing.sha256(file);
       // a zoo model was downloaded into a folder: hash its TorchScript file
       Path dir = Files.isDirectory(modelPath) ? modelPath : modelPath.getParent();
       try (Stream<Path> files = Files.list(dir)) {
@@ -199,9 +211,9 @@ public final class BackboneLoader {
         .setTypes(NDList.class, NDList.class)
         .optEngine(ENGINE)
         .optDevice(device)
-        .optModelPath(file)
         .optTranslator(new NoopTranslator())
         .optOption("mapLocation", "true");
+    modelLocation(builder, file);
     if (trainable) builder.optOption("trainParam", "true");
     try {
       return builder.build().loadModel();

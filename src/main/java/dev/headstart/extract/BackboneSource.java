@@ -19,6 +19,28 @@ public record BackboneSource(String uri, Path inferenceFile, Path cardFile, Mode
   }
 
   /**
+   * The TorchScript file extract runs at a precision: the inference file for fp32, and the
+   * bfloat16 export beside it ({@code name-bf16.pt}) for bf16.
+   */
+  public Path inferenceFile(String precision) {
+    if (!precision.equals("bf16")) return inferenceFile;
+    if (isModelZoo()) {
+      throw new UserException("extract.precision is bf16, but backbone.uri " + uri + " is a model-zoo URL; "
+          + "bf16 needs a local bfloat16 export: export the backbone with tools/export_backbone.py and "
+          + "its bf16 variant (bench/export_variants.py), then set backbone.uri to the .pt file");
+    }
+    String name = inferenceFile.getFileName().toString();
+    String stem = name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name;
+    Path bf16 = inferenceFile.resolveSibling(stem + "-bf16.pt");
+    if (!Files.isRegularFile(bf16)) {
+      throw new UserException("extract.precision is bf16, but the bfloat16 export " + bf16 + " does not exist; "
+          + "make it with /usr/bin/python3 bench/export_variants.py --card " + cardFile + " --out "
+          + inferenceFile.toAbsolutePath().getParent() + ", or set extract.precision to fp32");
+    }
+    return bf16;
+  }
+
+  /**
    * The trainable TorchScript file the finetune stage loads (card.trainable_file, beside the
    * card). A clear error when the card names none or the file is missing.
    */

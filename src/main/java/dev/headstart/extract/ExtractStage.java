@@ -42,6 +42,8 @@ public final class ExtractStage {
   public record Result(Manifest manifest, boolean upToDate, int imagesRun, int partsKept, int partsWritten,
       String location) {}
 
+  static final String INTRA_OP_PROPERTY = "ai.djl.pytorch.num_threads";
+
   private final PipelineConfig config;
   private final ExtractConfig ex;
 
@@ -52,6 +54,10 @@ public final class ExtractStage {
 
   public Result run() throws IOException {
     long start = System.nanoTime();
+    if (ex.intraOpThreads() > 0 && System.getProperty(INTRA_OP_PROPERTY) == null) {
+      // DJL reads it when the engine starts, which is later in this run for the CLI
+      System.setProperty(INTRA_OP_PROPERTY, String.valueOf(ex.intraOpThreads()));
+    }
     String location = config.resolve(ex.out());
     Path store = HadoopFs.toPath(location);
     Configuration conf = HadoopFs.configuration();
@@ -70,7 +76,7 @@ public final class ExtractStage {
         backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision());
         sha = backbone.sha256();
       } else {
-        sha = Hashing.sha256(source.inferenceFile());
+        sha = Hashing.sha256(source.inferenceFile(ex.precision()));
       }
       Map<String, Object> preprocessing = preprocessing(preprocessor);
       String fingerprint = fingerprint(sha, preprocessing, dataset.classes());
@@ -121,7 +127,7 @@ public final class ExtractStage {
       ManifestIO.write(store, manifest(dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);
 
       int images = todo.stream().mapToInt(c -> c.images().size()).sum();
-      int threads = ex.threads() > 0 ? ex.threads() : Runtime.getRuntime().availableProcessors();
+      int threads = decodeThreads(ex.threads());
       Progress progress = Progress.onStderr("extract", images);
       ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor,
           backbone, location, fingerprint, ex.batchSize(), threads, ex.seed(), ex.strict(), progress);
@@ -145,6 +151,7 @@ public final class ExtractStage {
       timings.put("forward_seconds", pipeline.forwardSeconds());
       timings.put("write_seconds", pipeline.writeSeconds());
       timings.put("decode_threads", (double) threads);
+      timings.put("intra_op_threads", intraOpThreads());
       timings.put("batch_size", (double) ex.batchSize());
       Manifest manifest = manifest(dataset, backbone, preprocessing, fingerprint, done, timings, true);
       ManifestIO.write(store, manifest, conf);
@@ -159,6 +166,26 @@ public final class ExtractStage {
     } finally {
       if (backbone != null) backbone.close();
     }
+  }
+
+  /**
+   * Decoding threads: as configured, or a third of the cores (at least one). The forward pass
+   * is the heavier half of the work and libtorch spreads it over the cores itself; more decoders
+   * only steal its cores (measured in bench/extract.sh, see bench/results-extract.md).
+   */
+  /** The forward pass's thread count as libtorch has it (0 when the property was not set). */
+  private static double intraOpThreads() {
+    String p = System.getProperty(INTRA_OP_PROPERTY);
+    try {
+      return p == null ? Runtime.getRuntime().availableProcessors() : Double.parseDouble(p);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  static int decodeThreads(int configured) {
+    if (configured > 0) return configured;
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
   }
 
   private Map<String, Object> preprocessing(Preprocessor preprocessor) {

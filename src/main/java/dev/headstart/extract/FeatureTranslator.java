@@ -15,20 +15,12 @@ import java.nio.FloatBuffer;
  * manager, so native memory is freed after every batch.
  */
 final class FeatureTranslator implements Translator<ImageBatch, float[][]> {
-  private final DataType computeType;
-
-  /** @param computeType float32, or bfloat16 for the reduced-precision path */
-  FeatureTranslator(DataType computeType) {
-    this.computeType = computeType;
-  }
-
   @Override
   public NDList processInput(TranslatorContext ctx, ImageBatch batch) {
     int n = batch.count();
     int s = batch.size();
     FloatBuffer buf = FloatBuffer.wrap(batch.data(), 0, n * 3 * s * s);
     NDArray x = ctx.getNDManager().create(buf, new Shape(n, 3, s, s));
-    if (computeType != DataType.FLOAT32) x = x.toType(computeType, false);
     return new NDList(x);
   }
 

@@ -1,22 +1,22 @@
 package dev.headstart.finetune;
 
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
+import dev.headstart.cli.UserException;
 import dev.headstart.config.FinetuneConfig;
 import dev.headstart.config.HeadstartVersion;
-import dev.headstart.extract.BackboneLoader;
 import dev.headstart.extract.ImageEntry;
 import dev.headstart.head.HeadFactory;
 import dev.headstart.head.HeadSpec;
@@ -25,6 +25,7 @@ import dev.headstart.runs.ClassificationMetrics;
 import dev.headstart.runs.Method;
 import dev.headstart.runs.Prediction;
 import dev.headstart.runs.RunConfig;
+import dev.headstart.runs.RunLayout;
 import dev.headstart.runs.RunMetrics;
 import dev.headstart.runs.RunWriter;
 import java.io.IOException;
@@ -66,8 +67,7 @@ public final class FinetuneRun {
     FinetuneConfig cfg = in.config();
     long start = System.nanoTime();
     Engine.getInstance().setRandomSeed(HeadFactory.seedInt(cfg.seed()));
-    try (ZooModel<NDList, NDList> backboneModel =
-            BackboneLoader.loadTorchScript(in.trainableFile(), in.device(), true);
+    try (Model backboneModel = loadTrainable(in.trainableFile(), in.device());
         Model model = Model.newInstance("finetune", in.device(), "PyTorch")) {
       PtSymbolBlock backbone = (PtSymbolBlock) backboneModel.getBlock();
       List<String> trained = prepareBackbone(backbone, model);
@@ -86,7 +86,9 @@ public final class FinetuneRun {
           .optDevices(new ai.djl.Device[] {in.device()});
 
       Map<String, Object> hyper = hyperparameters(cfg, trained);
-      String name = RunNames.of(cfg.name(), method, in.card().name(), cfg.lr(), cfg.epochs(), hyper);
+      Map<String, Object> identity = new LinkedHashMap<>(hyper);
+      identity.remove("threads"); // how fast, not what: the same run whatever the thread count
+      String name = RunNames.of(cfg.name(), method, in.card().name(), cfg.lr(), cfg.epochs(), identity);
       double setup = in.setupSeconds() + (System.nanoTime() - start) / 1e9;
       long totalBatches = (long) cfg.epochs() * (train.batchesPerEpoch() + val.batchesPerEpoch());
       Progress progress = new Progress(err, name, totalBatches);
@@ -95,7 +97,7 @@ public final class FinetuneRun {
           RunWriter writer = RunWriter.create(in.runsDir(), name)) {
         int s = in.card().inputSize();
         trainer.initialize(new Shape(1, 3, s, s));
-        Path weights = writer.workDir().resolve(dev.headstart.runs.RunLayout.WEIGHTS_DIR);
+        Path weights = writer.workDir().resolve(RunLayout.WEIGHTS_DIR);
         List<Double> epochSeconds = new ArrayList<>();
         long trainStart = System.nanoTime();
         EpochLoop.EpochResult[] last = new EpochLoop.EpochResult[1];
@@ -118,6 +120,24 @@ public final class FinetuneRun {
             train.entries().size(), val.entries().size(), in.classes(), m.perClassAccuracy(),
             m.confusion()));
       }
+    }
+  }
+
+  /**
+   * The trainable TorchScript export with gradients on every parameter (DJL's trainParam option).
+   * Loaded by Model.load rather than a Criteria: a Criteria over a single file makes DJL log a
+   * warning on every run.
+   */
+  static Model loadTrainable(Path file, Device device) {
+    Model model = Model.newInstance(file.getFileName().toString(), device, "PyTorch");
+    try {
+      model.load(file.toAbsolutePath().getParent(), file.getFileName().toString(),
+          Map.of("trainParam", "true", "mapLocation", "true"));
+      return model;
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new UserException("trainable backbone " + file + " cannot be loaded by DJL's PyTorch "
+          + "engine (" + e.getMessage() + "); re-export it with tools/export_backbone.py", e);
     }
   }
 
@@ -200,7 +220,7 @@ public final class FinetuneRun {
 
   private static String weightsFile(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      return dev.headstart.runs.RunLayout.WEIGHTS_DIR + "/" + files
+      return RunLayout.WEIGHTS_DIR + "/" + files
           .map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".params")).findFirst()
           .orElseThrow(() -> new IOException("no weights were saved in " + dir));
     }

@@ -117,4 +117,31 @@ class BackboneLoaderTest {
     assertThatThrownBy(() -> BackboneLoader.device("gpu"))
         .isInstanceOf(UserException.class).hasMessageContaining("backbone.device");
   }
+
+  @Test
+  void bf16RunsTheBfloat16ExportBesideTheBackbone(@TempDir Path dir) throws Exception {
+    for (String f : new String[] {"tiny_cnn.pt", "tiny_cnn.json"}) Files.copy(BACKBONES.resolve(f), dir.resolve(f));
+    BackboneSource src = BackboneLoader.locate(config("tiny_cnn.pt"), dir);
+    assertThatThrownBy(() -> BackboneLoader.load(src, Device.cpu(), "bf16"))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(dir.resolve("tiny_cnn-bf16.pt").toString())
+        .hasMessageContaining("bench/export_variants.py");
+    // made by bench/export_variants.py from the fixture's weights
+    Files.copy(Path.of("src/test/resources/extract/tiny_cnn-bf16.pt"), dir.resolve("tiny_cnn-bf16.pt"));
+    JsonObject ref = JsonParser.parseString(Files.readString(BACKBONES.resolve("features_reference.json")))
+        .getAsJsonObject();
+    JsonObject first = ref.getAsJsonArray("images").get(0).getAsJsonObject();
+    float[] x = PreprocessorTest.readF32(BACKBONES.resolve(first.get("input").getAsString()));
+    try (Backbone fp32 = BackboneLoader.load(src, Device.cpu(), "fp32");
+        Backbone bf16 = BackboneLoader.load(src, Device.cpu(), "bf16")) {
+      float[] a = fp32.forward(new ImageBatch(x, 1, 32))[0];
+      float[] b = bf16.forward(new ImageBatch(x, 1, 32))[0];
+      double worst = 0;
+      for (int k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+      System.out.printf("bf16 vs fp32 features: max |diff| = %.4f%n", worst);
+      assertThat(worst).isGreaterThan(0).isLessThan(0.03);
+      assertThat(bf16.sha256()).isNotEqualTo(fp32.sha256());
+      assertThat(bf16.describe().get("precision")).isEqualTo("bf16");
+    }
+  }
 }

@@ -1,0 +1,138 @@
+package dev.headstart.bench;
+
+import ai.djl.Device;
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.config.PipelineConfigLoader;
+import dev.headstart.extract.Backbone;
+import dev.headstart.extract.BackboneLoader;
+import dev.headstart.extract.BackboneSource;
+import dev.headstart.extract.ExtractStage;
+import dev.headstart.extract.ImageBatch;
+import dev.headstart.features.Manifest;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Extraction speed: headstart's extract end to end (decode, preprocess, forward, Parquet) on an
+ * image folder, and the forward pass alone on random batches of the same backbone, so the cost
+ * of the data path shows. Prints one JSON line per figure. Not a test; bench/extract.sh runs it:
+ *
+ * <pre>
+ * java -cp target/headstart.jar:target/test-classes dev.headstart.bench.ExtractBench \
+ *     --images bench/out/images --model bench/out/resnet18/resnet18.pt --out bench/out/features \
+ *     [--batch 32] [--threads 2] [--iters 8] [--precision fp32|bf16] [--mode both|extract|forward]
+ * </pre>
+ *
+ * libtorch's intra-op thread count comes from -Dai.djl.pytorch.num_threads=N (DJL reads it when
+ * the engine starts).
+ */
+public final class ExtractBench {
+  /**
+   * The forward pass of several backbone files, interleaved round by round (A B C, A B C, ...)
+   * so that a busy machine slows them alike; the best round of each is printed.
+   */
+  static void variants(String[] models, int batch, int iters, int rounds, String intra) {
+    java.util.List<Backbone> loaded = new java.util.ArrayList<>();
+    try {
+      for (String m : models) {
+        loaded.add(BackboneLoader.load(BackboneLoader.locate(new dev.headstart.config.BackboneConfig(
+            Path.of(m).toAbsolutePath().toString(), "", "cpu"), Path.of(".")), Device.cpu(), "fp32"));
+      }
+      int size = loaded.get(0).card().inputSize();
+      float[] x = new float[batch * 3 * size * size];
+      Random rng = new Random(0);
+      for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+      ImageBatch ib = new ImageBatch(x, batch, size);
+      double[] best = new double[models.length];
+      float[][] first = new float[models.length][];
+      for (int m = 0; m < models.length; m++) {
+        first[m] = loaded.get(m).forward(ib)[0];
+        loaded.get(m).forward(ib);
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (int m = 0; m < models.length; m++) {
+          long t0 = System.nanoTime();
+          for (int i = 0; i < iters; i++) loaded.get(m).forward(ib);
+          double rate = batch * iters / ((System.nanoTime() - t0) / 1e9);
+          best[m] = Math.max(best[m], rate);
+        }
+      }
+      for (int m = 0; m < models.length; m++) {
+        double diff = 0;
+        double norm = 0;
+        for (int k = 0; k < first[m].length; k++) {
+          diff += Math.abs(first[m][k] - first[0][k]);
+          norm += Math.abs(first[0][k]);
+        }
+        System.out.printf(Locale.ROOT, "{\"what\": \"headstart forward\", \"model\": \"%s\", \"images_per_s\": %.2f, "
+            + "\"batch\": %d, \"intra_op_threads\": \"%s\", \"rounds\": %d, \"rel_l1_vs_first\": %.2e}%n",
+            Path.of(models[m]).getFileName(), best[m], batch, intra, rounds, diff / Math.max(norm, 1e-12));
+      }
+    } finally {
+      loaded.forEach(Backbone::close);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    String images = a.get("images");
+    String model = a.get("model");
+    String out = a.getOrDefault("out", "bench/out/features");
+    int batch = Integer.parseInt(a.getOrDefault("batch", "32"));
+    int threads = Integer.parseInt(a.getOrDefault("threads", "0"));
+    int iters = Integer.parseInt(a.getOrDefault("iters", "8"));
+    String precision = a.getOrDefault("precision", "fp32");
+    String mode = a.getOrDefault("mode", "both");
+    String intra = System.getProperty("ai.djl.pytorch.num_threads", "default");
+
+    if (mode.equals("variants")) {
+      variants(a.get("models").split(","), batch, iters, Integer.parseInt(a.getOrDefault("rounds", "3")), intra);
+      return;
+    }
+    if (!mode.equals("forward")) {
+      Map<String, String> o = new LinkedHashMap<>();
+      o.put("data.root", Path.of(images).toAbsolutePath().toString());
+      o.put("backbone.uri", Path.of(model).toAbsolutePath().toString());
+      o.put("backbone.device", "cpu");
+      o.put("extract.out", Path.of(out).toAbsolutePath().toString());
+      o.put("extract.batch_size", String.valueOf(batch));
+      o.put("extract.threads", String.valueOf(threads));
+      o.put("extract.precision", precision);
+      o.put("extract.overwrite", "true");
+      PipelineConfig config = PipelineConfigLoader.load(Path.of("bench-does-not-exist.yaml"), o);
+      long t0 = System.nanoTime();
+      ExtractStage.Result r = new ExtractStage(config).run();
+      double s = (System.nanoTime() - t0) / 1e9;
+      Manifest m = r.manifest();
+      System.out.printf(Locale.ROOT, "{\"what\": \"headstart extract\", \"images\": %d, \"seconds\": %.2f, "
+          + "\"images_per_s\": %.2f, \"decode_threads\": %.0f, \"intra_op_threads\": \"%s\", \"batch\": %d, "
+          + "\"precision\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f}%n",
+          r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"), intra, batch, precision,
+          m.timings().get("decode_thread_seconds"), m.timings().get("forward_seconds"),
+          m.timings().get("write_seconds"));
+    }
+    if (!mode.equals("extract")) {
+      BackboneSource src = BackboneLoader.locate(
+          new dev.headstart.config.BackboneConfig(Path.of(model).toAbsolutePath().toString(), "", "cpu"), Path.of("."));
+      try (Backbone b = BackboneLoader.load(src, Device.cpu(), precision)) {
+        int size = b.card().inputSize();
+        float[] x = new float[batch * 3 * size * size];
+        Random rng = new Random(0);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+        ImageBatch ib = new ImageBatch(x, batch, size);
+        for (int i = 0; i < 2; i++) b.forward(ib);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iters; i++) b.forward(ib);
+        double s = (System.nanoTime() - t0) / 1e9;
+        int n = batch * iters;
+        System.out.printf(Locale.ROOT, "{\"what\": \"headstart forward\", \"images\": %d, \"seconds\": %.2f, "
+            + "\"images_per_s\": %.2f, \"intra_op_threads\": \"%s\", \"batch\": %d, \"precision\": \"%s\"}%n",
+            n, s, n / s, intra, batch, precision);
+      }
+    }
+  }
+}
