@@ -12,18 +12,21 @@ import picocli.CommandLine.Option;
 /** ./finetune: end-to-end finetune, partial and from-scratch baselines on the images. */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-      "Trains the backbone and a new head end to end on the images (not on cached features): the",
-      "baselines the report compares with the cached-feature head. One run folder per mode under",
-      "finetune.runs (config.json, history.csv, best weights, predictions.csv, metrics.json).",
+      "Trains the backbone and a new head end to end on the images (not on cached features): the "
+          + "baselines the report compares with the cached-feature head. One run folder per mode "
+          + "under finetune.runs (config.json, history.csv, best weights, predictions.csv, "
+          + "metrics.json).",
       "",
-      "Modes: finetune = all layers trainable from the pretrained weights; partial = the first",
-      "backbone blocks frozen (batch-norm in eval mode), the last --train-blocks blocks and the head",
-      "trained; scratch = the same architecture re-initialized (Kaiming-normal convolutions,",
-      "batch-norm 1/0), the control. Train images get RandomResizedCrop + horizontal flip, val",
-      "images resize + center crop, as the backbone's model card says.",
+      "Modes: finetune = all layers trainable from the pretrained weights; partial = the first "
+          + "backbone blocks frozen (the backbone's batch-norm in eval mode), the last --train-blocks "
+          + "blocks and the head trained; scratch = the same architecture re-initialized "
+          + "(Kaiming-normal convolutions, batch-norm 1/0), the control. Train images get "
+          + "RandomResizedCrop + horizontal flip, val images resize + center crop, as the "
+          + "backbone's model card says.",
       "",
-      "Needs the backbone's trainable export (trainable_file in its model card, written by",
-      "tools/export_backbone.py). Every option is a key of the finetune section of pipeline.yaml.",
+      "Needs the backbone's trainable export (trainable_file in its model card, written by "
+          + "tools/export_backbone.py). Every option is a key of the finetune section of "
+          + "pipeline.yaml; progress (batches/s, ETA, loss) goes to stderr.",
       "",
       "Example: ./finetune --modes finetune,scratch --epochs 5 --lr 0.01 --backbone-lr 0.001",
       ""
@@ -31,7 +34,7 @@ import picocli.CommandLine.Option;
 public final class FinetuneCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
-  @Option(names = "--modes", split = ",", paramLabel = "MODE[,MODE]",
+  @Option(names = "--modes", split = ",", paramLabel = "MODE,...", hideParamSyntax = true,
       description = "Which runs to train: finetune, partial, scratch (finetune.modes; default finetune,scratch).")
   List<String> modes;
 

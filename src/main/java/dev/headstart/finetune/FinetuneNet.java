@@ -93,15 +93,25 @@ public final class FinetuneNet extends AbstractBlock {
       } else {
         JniUtils.enableInferenceMode(pt);
       }
-      // training=true records gradients even in eval mode; false runs without autograd
-      return IValueUtils.forward(pt, inputs, training);
+      if (training) return IValueUtils.forward(pt, inputs, true);
+      // Inference runs with autograd off but not under DJL's inference guard: TorchScript's
+      // graph executor, profiled on training calls, would otherwise try to save the guard's
+      // inference tensors for backward ("Inference tensors cannot be saved for backward").
+      boolean grad = JniUtils.isGradMode();
+      JniUtils.setGradMode(false);
+      try {
+        return IValueUtils.forward(pt, inputs, true);
+      } finally {
+        JniUtils.setGradMode(grad);
+      }
     }
     return backbone.forward(ps, inputs, training, params);
   }
 
   /** Spatial backbones ([N,D,h,w]) are global-average-pooled, as the extract stage does. */
   private static NDArray pooled(NDArray features) {
-    return features.getShape().dimension() == 4 ? features.mean(new int[] {2, 3}) : features;
+    // DJL's PyTorch mean takes one axis at a time
+    return features.getShape().dimension() == 4 ? features.mean(new int[] {3}).mean(new int[] {2}) : features;
   }
 
   @Override

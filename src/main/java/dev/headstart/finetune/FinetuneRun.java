@@ -1,22 +1,22 @@
 package dev.headstart.finetune;
 
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
+import dev.headstart.cli.UserException;
 import dev.headstart.config.FinetuneConfig;
 import dev.headstart.config.HeadstartVersion;
-import dev.headstart.extract.BackboneLoader;
 import dev.headstart.extract.ImageEntry;
 import dev.headstart.head.HeadFactory;
 import dev.headstart.head.HeadSpec;
@@ -66,8 +66,7 @@ public final class FinetuneRun {
     FinetuneConfig cfg = in.config();
     long start = System.nanoTime();
     Engine.getInstance().setRandomSeed(HeadFactory.seedInt(cfg.seed()));
-    try (ZooModel<NDList, NDList> backboneModel =
-            BackboneLoader.loadTorchScript(in.trainableFile(), in.device(), true);
+    try (Model backboneModel = loadTrainable(in.trainableFile(), in.device());
         Model model = Model.newInstance("finetune", in.device(), "PyTorch")) {
       PtSymbolBlock backbone = (PtSymbolBlock) backboneModel.getBlock();
       List<String> trained = prepareBackbone(backbone, model);
@@ -118,6 +117,24 @@ public final class FinetuneRun {
             train.entries().size(), val.entries().size(), in.classes(), m.perClassAccuracy(),
             m.confusion()));
       }
+    }
+  }
+
+  /**
+   * The trainable TorchScript export with gradients on every parameter (DJL's trainParam option).
+   * Loaded by Model.load rather than a Criteria: a Criteria over a single file makes DJL log a
+   * warning on every run.
+   */
+  static Model loadTrainable(Path file, Device device) {
+    Model model = Model.newInstance(file.getFileName().toString(), device, "PyTorch");
+    try {
+      model.load(file.toAbsolutePath().getParent(), file.getFileName().toString(),
+          Map.of("trainParam", "true", "mapLocation", "true"));
+      return model;
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new UserException("trainable backbone " + file + " cannot be loaded by DJL's PyTorch "
+          + "engine (" + e.getMessage() + "); re-export it with tools/export_backbone.py", e);
     }
   }
 

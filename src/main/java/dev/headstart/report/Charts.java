@@ -257,8 +257,19 @@ final class Charts {
         (int) Math.round(a.getBlue() + (b.getBlue() - a.getBlue()) * t));
   }
 
+  /** Beyond this many series (a big sweep) the legend would outgrow the plot; the table names them. */
+  static final int MAX_LEGEND = 16;
+
   private static JFreeChart style(JFreeChart chart) {
     chart.setBackgroundPaint(Color.WHITE);
+    if (chart.getPlot() instanceof XYPlot xy && xy.getRenderer() instanceof XYLineAndShapeRenderer r) {
+      // one <path> per series instead of one <line> per segment: a 200-run sweep stays a small page
+      r.setDrawSeriesLineAsPath(true);
+      if (xy.getDataset() != null && xy.getDataset().getSeriesCount() > MAX_LEGEND) {
+        r.setDefaultShapesVisible(false);
+        if (chart.getLegend() != null) chart.getLegend().setVisible(false);
+      }
+    }
     chart.getPlot().setBackgroundPaint(new Color(0xfafafa));
     return chart;
   }

@@ -19,7 +19,7 @@ final class HtmlPage {
 
   /** The summary columns shown in the page (all of them are in summary.csv). */
   static final List<String> SHOWN = List.of("run", "method", "backbone", "head", "optimizer", "lr",
-      "batch_size", "epochs", "best_val_accuracy", "best_epoch", "final_train_accuracy", "wall_seconds",
+      "batch_size", "epochs", "epochs_run", "best_val_accuracy", "best_epoch", "final_train_accuracy", "wall_seconds",
       "seconds_per_epoch", "total_seconds", "speedup_vs_finetune", "speedup_vs_finetune_without_extraction",
       "seconds_to_target", "role");
 

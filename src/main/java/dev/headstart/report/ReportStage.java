@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -76,14 +77,27 @@ public final class ReportStage {
         ReportContent.RenderedCharts.of(tables), tiles, tables.best().map(LoadedRun::name).orElse(""), sweep,
         ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
     Path index = o.outDir().resolve(INDEX);
-    AtomicFiles.writeString(index, new HtmlPage().render(content));
+    write(index, new HtmlPage().render(content));
     return new Result(index, tables, verdict, List.copyOf(warnings));
   }
 
   private static void writeCsv(Table table, Path file) throws IOException {
     StringWriter out = new StringWriter();
     table.write().csv(out);
-    AtomicFiles.writeString(file, out.toString());
+    write(file, out.toString());
+  }
+
+  /**
+   * Writes whole-or-nothing, then opens the file to other readers: AtomicFiles' temporary file is
+   * created owner-only (0600), and a report is made to be shared or served.
+   */
+  private static void write(Path file, String content) throws IOException {
+    AtomicFiles.writeString(file, content);
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: its default permissions apply
+    }
   }
 
   /** Where a prediction's relative path may point: the extract's data root, the run's, the pipeline's. */

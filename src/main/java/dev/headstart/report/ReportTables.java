@@ -1,5 +1,6 @@
 package dev.headstart.report;
 
+import static tech.tablesaw.aggregate.AggregateFunctions.countUnique;
 import static tech.tablesaw.aggregate.AggregateFunctions.min;
 
 import dev.headstart.runs.Method;
@@ -71,7 +72,12 @@ public record ReportTables(
         .summarize("elapsed_with_extraction", min).by("run");
     reached.column(1).setName("seconds_to_target");
 
-    Table summary = ranked.joinOn("run").leftOuter(reached);
+    // epochs really run (early stopping ends a run before its configured epochs)
+    Table epochsRun = history.where(history.stringColumn("split").isEqualTo("train"))
+        .summarize("epoch", countUnique).by("run");
+    epochsRun.replaceColumn(1, epochsRun.numberColumn(1).asIntColumn().setName("epochs_run"));
+
+    Table summary = ranked.joinOn("run").leftOuter(epochsRun).joinOn("run").leftOuter(reached);
     addComparisons(summary, baseline);
     summary = summary.sortOn("-best_val_accuracy", "total_seconds");
     addRoles(summary, best, baseline);

@@ -72,7 +72,9 @@ public final class PipelineRunner {
 
       Map<String, Long> before = outputs.snapshot(stage);
       long t0 = System.nanoTime();
-      int rc = executor.execute(stage, configArgs);
+      List<String> args = new ArrayList<>(configArgs);
+      if (d.replaceOutputs()) args.add("--overwrite");
+      int rc = executor.execute(stage, args);
       double seconds = (System.nanoTime() - t0) / 1e9;
       if (rc != 0) {
         log.printf(Locale.ROOT, "run: stage '%s' failed (exit %d) after %.1f s; the stages before it "
@@ -101,24 +103,33 @@ public final class PipelineRunner {
     }
     StageState state = last.get();
     if (!StageInputs.fingerprint(parts).equals(state.fingerprint())) {
-      return new Decision(stage, true, describeChanges(state.parts(), parts));
+      boolean replace = stage == PipelineStage.EXTRACT
+          && changedKeys(state.parts(), parts).stream().anyMatch(StageInputs.FEATURE_IDENTITY::contains);
+      String reason = describeChanges(state.parts(), parts);
+      return new Decision(stage, true, replace ? reason + "; the old features are replaced" : reason, replace);
     }
     String missing = outputs.firstMissing(state.outputs());
     if (missing != null) return new Decision(stage, true, "output missing: " + missing);
     return new Decision(stage, false, "up to date");
   }
 
-  static String describeChanges(Map<String, String> before, Map<String, String> now) {
-    List<String> changes = new ArrayList<>();
+  static List<String> changedKeys(Map<String, String> before, Map<String, String> now) {
     Set<String> keys = new TreeSet<>(before.keySet());
     keys.addAll(now.keySet());
+    List<String> changed = new ArrayList<>();
     for (String k : keys) {
+      if (before.get(k) == null || !before.get(k).equals(now.get(k))) changed.add(k);
+    }
+    return changed;
+  }
+
+  static String describeChanges(Map<String, String> before, Map<String, String> now) {
+    List<String> changes = new ArrayList<>();
+    for (String k : changedKeys(before, now)) {
       String a = before.get(k);
       String b = now.get(k);
-      if (a == null || !a.equals(b)) {
-        boolean hash = k.endsWith("files") || k.equals("features") || k.equals("runs");
-        changes.add(hash ? k + " changed" : k + ": " + shorten(a) + " -> " + shorten(b));
-      }
+      boolean hash = k.endsWith("files") || k.equals("features") || k.equals("runs");
+      changes.add(hash ? k + " changed" : k + ": " + shorten(a) + " -> " + shorten(b));
     }
     if (changes.size() > 3) {
       int more = changes.size() - 3;

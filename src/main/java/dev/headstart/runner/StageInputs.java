@@ -25,6 +25,14 @@ import java.util.stream.Stream;
  * reads, and the headstart version. Two runs with equal parts produce the same outputs.
  */
 public final class StageInputs {
+  /**
+   * Parts that decide what the features are (extract refuses to mix stores that differ in them):
+   * when one changes, the runner has extract replace the old store instead of resuming it.
+   */
+  static final java.util.Set<String> FEATURE_IDENTITY = java.util.Set.of(
+      "backbone files", "backbone.uri", "backbone.card", "classes", "extract.views", "extract.seed",
+      "extract.precision", "extract.out");
+
   private final PipelineConfig config;
 
   public StageInputs(PipelineConfig config) {
@@ -38,6 +46,7 @@ public final class StageInputs {
       case EXTRACT -> {
         addSections(parts, "data", "backbone", "extract");
         parts.put("data files", dataFiles());
+        parts.put("classes", classes());
         parts.put("backbone files", backboneFiles(false));
       }
       case TRAIN -> {
@@ -92,6 +101,18 @@ public final class StageInputs {
     lines.sort(null);
     for (String l : lines) md.update((l + "\n").getBytes(StandardCharsets.UTF_8));
     return lines.size() + " files, " + java.util.HexFormat.of().formatHex(md.digest());
+  }
+
+  /** The class folders of the train split: a new or renamed class changes every label id. */
+  private String classes() {
+    Path train = config.resolvePath(config.data().root()).resolve("train");
+    if (!Files.isDirectory(train)) return "none";
+    try (Stream<Path> list = Files.list(train)) {
+      return String.join(",", list.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".")).sorted().toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** SHA-256 of the TorchScript file(s) and the model card; a model-zoo URL stands for itself. */

@@ -42,7 +42,7 @@ final class TinyImageFolder {
       for (int x = 0; x < SIZE; x++) {
         int[] rgb = new int[3];
         for (int k = 0; k < 3; k++) {
-          int v = base + (int) (rng.nextGaussian() * 30) + (k == channel ? 22 : 0);
+          int v = base + (int) (rng.nextGaussian() * 30) + (k == channel ? 14 : 0);
           rgb[k] = Math.max(0, Math.min(255, v));
         }
         img.setRGB(x, y, (rgb[0] << 16) | (rgb[1] << 8) | rgb[2]);

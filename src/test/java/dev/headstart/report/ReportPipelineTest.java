@@ -124,6 +124,16 @@ class ReportPipelineTest {
   }
 
   @Test
+  void epochsRunCountsTheEpochsEachRunWrote() throws IOException {
+    Table summary = read("summary.csv");
+    for (Row r : summary) {
+      long trainRows = Files.readAllLines(real.runs().resolve(r.getString("run")).resolve(RunLayout.HISTORY)).stream()
+          .filter(l -> l.contains(",train,")).count();
+      assertThat(r.getInt("epochs_run")).isEqualTo((int) trainRows).isPositive();
+    }
+  }
+
+  @Test
   void historyPerClassAndConfusionMatchTheRunFolders() throws IOException {
     Table history = read("history.csv");
     int lines = 0;
@@ -154,6 +164,14 @@ class ReportPipelineTest {
         int j = m.classes().indexOf(r.getString("predicted_class"));
         assertThat(r.getInt("count")).isEqualTo(m.confusion()[i][j]);
       }
+    }
+  }
+
+  @Test
+  void reportFilesAreReadableByOthers() throws IOException {
+    for (String f : List.of("summary.csv", "history.csv", "per_class.csv", "confusion.csv", "sweep.csv", "index.html")) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(real.reports().resolve(f)))).as(f).isEqualTo("rw-r--r--");
     }
   }
 
