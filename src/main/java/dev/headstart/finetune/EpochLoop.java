@@ -50,8 +50,8 @@ final class EpochLoop {
   /** Runs all epochs; returns the best epoch's result (the first of equals, as the seeds keep). */
   EpochResult run(int epochs, EpochListener listener) throws IOException, TranslateException {
     EpochResult best = null;
-    int trainBatches = batches(train);
-    int valBatches = batches(val);
+    int trainBatches = train.batchesPerEpoch();
+    int valBatches = val.batchesPerEpoch();
     for (int epoch = 1; epoch <= epochs; epoch++) {
       long t0 = System.nanoTime();
       train.setEpoch(epoch);
@@ -140,9 +140,5 @@ final class EpochLoop {
     int[] out = new int[l.length];
     for (int i = 0; i < l.length; i++) out[i] = (int) l[i];
     return out;
-  }
-
-  private static int batches(ImageSplitDataset d) {
-    return d.batchesPerEpoch();
   }
 }

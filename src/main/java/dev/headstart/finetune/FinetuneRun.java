@@ -25,6 +25,7 @@ import dev.headstart.runs.ClassificationMetrics;
 import dev.headstart.runs.Method;
 import dev.headstart.runs.Prediction;
 import dev.headstart.runs.RunConfig;
+import dev.headstart.runs.RunLayout;
 import dev.headstart.runs.RunMetrics;
 import dev.headstart.runs.RunWriter;
 import java.io.IOException;
@@ -85,7 +86,9 @@ public final class FinetuneRun {
           .optDevices(new ai.djl.Device[] {in.device()});
 
       Map<String, Object> hyper = hyperparameters(cfg, trained);
-      String name = RunNames.of(cfg.name(), method, in.card().name(), cfg.lr(), cfg.epochs(), hyper);
+      Map<String, Object> identity = new LinkedHashMap<>(hyper);
+      identity.remove("threads"); // how fast, not what: the same run whatever the thread count
+      String name = RunNames.of(cfg.name(), method, in.card().name(), cfg.lr(), cfg.epochs(), identity);
       double setup = in.setupSeconds() + (System.nanoTime() - start) / 1e9;
       long totalBatches = (long) cfg.epochs() * (train.batchesPerEpoch() + val.batchesPerEpoch());
       Progress progress = new Progress(err, name, totalBatches);
@@ -94,7 +97,7 @@ public final class FinetuneRun {
           RunWriter writer = RunWriter.create(in.runsDir(), name)) {
         int s = in.card().inputSize();
         trainer.initialize(new Shape(1, 3, s, s));
-        Path weights = writer.workDir().resolve(dev.headstart.runs.RunLayout.WEIGHTS_DIR);
+        Path weights = writer.workDir().resolve(RunLayout.WEIGHTS_DIR);
         List<Double> epochSeconds = new ArrayList<>();
         long trainStart = System.nanoTime();
         EpochLoop.EpochResult[] last = new EpochLoop.EpochResult[1];
@@ -217,7 +220,7 @@ public final class FinetuneRun {
 
   private static String weightsFile(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      return dev.headstart.runs.RunLayout.WEIGHTS_DIR + "/" + files
+      return RunLayout.WEIGHTS_DIR + "/" + files
           .map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".params")).findFirst()
           .orElseThrow(() -> new IOException("no weights were saved in " + dir));
     }

@@ -1,7 +1,6 @@
 package dev.headstart.finetune;
 
 import ai.djl.training.tracker.CosineTracker;
-import ai.djl.training.tracker.MultiFactorTracker;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import dev.headstart.config.FinetuneConfig;
@@ -35,12 +34,11 @@ final class GroupLearningRates implements ParameterTracker {
     int total = Math.max(1, cfg.epochs() * stepsPerEpoch);
     switch (cfg.scheduler()) {
       case "step": {
-        int drops = (cfg.epochs() - 1) / cfg.stepSize();
-        if (drops == 0) return Tracker.fixed(lr);
-        int[] steps = new int[drops];
-        for (int i = 0; i < drops; i++) steps[i] = (i + 1) * cfg.stepSize() * stepsPerEpoch;
-        return MultiFactorTracker.builder().setBaseValue(lr).setSteps(steps)
-            .optFactor((float) cfg.gamma()).build();
+        // StepLR: lr x gamma^(completed step_size-epoch periods). DJL's MultiFactorTracker refuses
+        // evenly spaced steps and FactorTracker decays every update, so the schedule is this line.
+        int period = Math.max(1, cfg.stepSize() * stepsPerEpoch);
+        float gamma = (float) cfg.gamma();
+        return numUpdate -> lr * (float) Math.pow(gamma, Math.max(0, numUpdate - 1) / period);
       }
       case "cosine":
         return CosineTracker.builder().setBaseValue(lr).optFinalValue(0).setMaxUpdates(total).build();

@@ -59,7 +59,7 @@ class FinetuneStageTest {
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
       code = Headstart.execute("finetune", "--config", yaml.toString(),
           "--modes", "finetune,partial,scratch", "--epochs", "4", "--lr", "0.01",
-          "--train-blocks", "1", "--seed", "3");
+          "--train-blocks", "1", "--seed", "3", "--step-size", "3");
     } finally {
       System.setErr(old);
     }
