@@ -23,8 +23,8 @@ fi
 # the jar (built when sources changed) and the bench classes
 bin/headstart --version >/dev/null
 mvn -o -q -B test-compile >&2
-exec java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error -Dai.djl.pytorch.num_threads="$INTRA" -Dai.djl.pytorch.num_interop_threads=1 \
+exec java -Xmx4g ${JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error -Dai.djl.pytorch.num_threads="$INTRA" -Dai.djl.pytorch.num_interop_threads=1 \
   -cp target/headstart.jar:target/test-classes dev.headstart.bench.ExtractBench \
   --images $OUT/images --model "$MODEL" --out $OUT/features \
   --batch "$BATCH" --threads "$THREADS" --precision "$PRECISION" --iters "${ITERS:-6}" --mode "${MODE:-both}" \
-  --models "${MODELS:-$MODEL}" --rounds "${ROUNDS:-3}"
+  --models "${MODELS:-$MODEL}" --rounds "${ROUNDS:-3}" --batches "${BATCHES:-$BATCH}"

@@ -94,7 +94,7 @@ public final class ExtractStage {
             + difference(existing.orElse(null), sha, preprocessing, dataset.classes())
             + "); rerun with --overwrite to replace them, or set extract.out (--out) to another folder");
       }
-      ExtractionPlan plan = ExtractionPlan.of(dataset, ex.views(), ex.partRows(), fingerprint);
+      ExtractionPlan plan = ExtractionPlan.of(dataset, ex.views(), ex.partRows(), ex.maxPixels(), fingerprint);
       if (existing.isPresent() && existing.get().complete() && state != null
           && plan.inputsHash().equals(state.inputsHash())) {
         System.err.printf(Locale.ROOT, "extract: %s is up to date (%d classes, fingerprint %s); nothing to do%n",
@@ -139,7 +139,7 @@ public final class ExtractStage {
         current[0] = new ExtractState(fingerprint, "", parts);
         current[0].write(store, conf);
       });
-      removeStaleParts(fs, store, plan);
+      removeStaleParts(fs, store, plan, done);
 
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> timings = new LinkedHashMap<>();
@@ -264,10 +264,15 @@ public final class ExtractStage {
   }
 
   /** Parts a previous, larger plan wrote (or half-written temporaries) would mix into reads. */
-  private static void removeStaleParts(FileSystem fs, Path store, ExtractionPlan plan) throws IOException {
+  private static void removeStaleParts(FileSystem fs, Path store, ExtractionPlan plan,
+      Map<String, PartRecord> done) throws IOException {
     Set<String> wanted = new HashSet<>();
     for (Chunk c : plan.chunks()) {
-      wanted.add(FeatureStoreLayout.part(store, c.split(), c.index()).getName() + "@" + c.split());
+      PartRecord r = done.get(ExtractState.partKey(c.split(), c.index()));
+      // a chunk whose images were all skipped has no part: an old file of that name is stale
+      if (r != null && r.rows() > 0) {
+        wanted.add(FeatureStoreLayout.part(store, c.split(), c.index()).getName() + "@" + c.split());
+      }
     }
     for (String split : List.of("train", "val", "test")) {
       Path dir = FeatureStoreLayout.splitDir(store, split);
