@@ -32,7 +32,9 @@ import java.util.Map;
  * @param patience stop after this many epochs without a lower validation loss; 0 = never
  * @param useViews train on the augmented views too (validation always uses view 0)
  * @param sweep grid of key -> values to try, one run per point
- * @param parallel sweep points trained at once; 0 = as many as helps on this machine
+ * @param parallel sweep points trained at once; 0 = as many as helps on this machine. With DJL's
+ *     PyTorch engine that is one: it allows one gradient collector per process (a second, from
+ *     another thread, throws), so points run one after another, each op on one thread
  */
 public record TrainConfig(
     String features,
