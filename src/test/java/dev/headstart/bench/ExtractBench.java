@@ -160,7 +160,8 @@ public final class ExtractBench {
       System.out.printf(Locale.ROOT, "{\"what\": \"headstart extract\", \"images\": %d, \"seconds\": %.2f, "
           + "\"images_per_s\": %.2f, \"decode_threads\": %.0f, \"intra_op_threads\": \"%s\", \"batch\": %d, "
           + "\"precision\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f}%n",
-          r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"), intra, batch, precision,
+          r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"),
+          String.valueOf(m.timings().get("intra_op_threads")), batch, precision,
           m.timings().get("decode_thread_seconds"), m.timings().get("forward_seconds"),
           m.timings().get("write_seconds"));
     }
