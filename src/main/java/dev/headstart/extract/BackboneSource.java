@@ -26,16 +26,17 @@ public record BackboneSource(String uri, Path inferenceFile, Path cardFile, Mode
     if (!precision.equals("bf16")) return inferenceFile;
     if (isModelZoo()) {
       throw new UserException("extract.precision is bf16, but backbone.uri " + uri + " is a model-zoo URL; "
-          + "bf16 needs a local bfloat16 export: export the backbone with tools/export_backbone.py and "
-          + "its bf16 variant (bench/export_variants.py), then set backbone.uri to the .pt file");
+          + "bf16 needs a local bfloat16 export: export the backbone with "
+          + "/usr/bin/python3 tools/export_backbone.py --bf16, then set backbone.uri to its .pt file");
     }
     String name = inferenceFile.getFileName().toString();
     String stem = name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name;
     Path bf16 = inferenceFile.resolveSibling(stem + "-bf16.pt");
     if (!Files.isRegularFile(bf16)) {
       throw new UserException("extract.precision is bf16, but the bfloat16 export " + bf16 + " does not exist; "
-          + "make it with /usr/bin/python3 bench/export_variants.py --card " + cardFile + " --out "
-          + inferenceFile.toAbsolutePath().getParent() + ", or set extract.precision to fp32");
+          + "export the backbone again with /usr/bin/python3 tools/export_backbone.py --bf16 (same --model, "
+          + "--weights and --out " + inferenceFile.toAbsolutePath().getParent() + "), "
+          + "or set extract.precision to fp32");
     }
     return bf16;
   }

@@ -125,7 +125,7 @@ class BackboneLoaderTest {
     assertThatThrownBy(() -> BackboneLoader.load(src, Device.cpu(), "bf16"))
         .isInstanceOf(UserException.class)
         .hasMessageContaining(dir.resolve("tiny_cnn-bf16.pt").toString())
-        .hasMessageContaining("bench/export_variants.py");
+        .hasMessageContaining("tools/export_backbone.py --bf16");
     // made by bench/export_variants.py from the fixture's weights
     Files.copy(Path.of("src/test/resources/extract/tiny_cnn-bf16.pt"), dir.resolve("tiny_cnn-bf16.pt"));
     JsonObject ref = JsonParser.parseString(Files.readString(BACKBONES.resolve("features_reference.json")))

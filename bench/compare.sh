@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# headstart side by side with the PyTorch reference (bench/reference.py, Debian's PyTorch), on the
+# same TorchScript backbone files and the same number of threads, for
+#   resnet18  random-init ResNet-18 at 224 px on generated photo-like JPEGs (340, 160-640 px)
+#   fashion   the bundled example's backbone (squeezenet1_1, 64 px) on examples/fashion5 (975 PNGs)
+# and writes bench/results.md (machine, versions, every figure with the load average around it,
+# ratios, targets). Raw figures: bench/out/compare.jsonl (one JSON line per figure).
+#   bench/compare.sh                 # everything, ~5-8 minutes on 2 cores
+#   SKIP_LOOP=1 bench/compare.sh     # without the reference's 25-epoch feature_extract loop
+# Backbone files (made once into bench/out, not committed):
+#   tools/export_backbone.py --model resnet18 --bf16   (channels-last fp32 + bf16, same weights)
+#   bench/reexport.py --card examples/fashion5/...     (the example's own weights, re-exported the same way)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=bench/out
+PY=/usr/bin/python3
+LOG=$OUT/compare.jsonl
+CORES=$(nproc)
+mkdir -p $OUT
+
+# ---------------------------------------------------------------- setup (not measured)
+[[ -f $OUT/resnet18/resnet18-bf16.pt && $OUT/resnet18/resnet18.pt -nt tools/export_backbone.py ]] ||
+  $PY tools/export_backbone.py --model resnet18 --bf16 --out $OUT/resnet18 >&2
+[[ -f $OUT/fashion/fashion_squeezenet-bf16.pt && $OUT/fashion/fashion_squeezenet.pt -nt tools/export_backbone.py ]] ||
+  $PY bench/reexport.py --card examples/fashion5/backbone/fashion_squeezenet.json --out $OUT/fashion >&2
+[[ -d $OUT/images/train ]] || $PY bench/reference.py images --out $OUT/images >&2
+[[ -f $OUT/matmul/matmul_bf16.pt ]] || $PY bench/export_matmul.py --out $OUT/matmul >&2
+bin/headstart --version >/dev/null   # builds target/headstart.jar when sources changed
+mvn -o -q -B test-compile >&2
+
+: > $LOG
+load() { cut -d' ' -f1 /proc/loadavg; }
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
+CONFIG=default   # which thread configuration a figure used (added to its JSON line)
+# record CASE CMD...: runs CMD, adds case and the 1-minute load average before and after to each
+# JSON line it prints on stdout, appends them to the log and shows them
+record() {
+  local case=$1; shift
+  local before out t0 wall
+  before=$(load)
+  t0=$(date +%s.%N)
+  out=$("$@" 2>$OUT/last-stderr.txt) || { cat $OUT/last-stderr.txt >&2; echo "failed: $*" >&2; exit 1; }
+  wall=$(since $t0)
+  echo "$out" | grep '^{' | sed "s/^{/{\"case\": \"$case\", \"config\": \"$CONFIG\", \"load_before\": $before, \"load_after\": $(load), \"process_seconds\": $wall, /" | tee -a $LOG
+}
+JAVA=(java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn
+      -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error -Dai.djl.pytorch.num_interop_threads=1
+      -cp target/headstart.jar:target/test-classes)
+# forward-only runs and the matmul get all cores as intra-op threads on both sides; extract uses its
+# own default split (decoders + libtorch = the cores), the reference DataLoader workers = cores
+FWD_JAVA=("${JAVA[@]}" -Dai.djl.pytorch.num_threads=$CORES)
+
+# ---------------------------------------------------------------- machine
+{
+  echo "{\"what\": \"machine\", \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p')\", \"cores\": $CORES," \
+       "\"amx_bf16\": $(grep -qw amx_bf16 /proc/cpuinfo && echo true || echo false)," \
+       "\"avx512_bf16\": $(grep -qw avx512_bf16 /proc/cpuinfo && echo true || echo false)," \
+       "\"flags\": \"$(lscpu | sed -n 's/^Flags: *//p')\"}"
+  echo "{\"what\": \"versions\", \"java\": \"$(java -version 2>&1 | head -1 | tr -d '"')\"," \
+       "\"djl\": \"$(unzip -p target/headstart.jar ai/djl/engine/api.properties | sed -n 's/^djl_version=//p')\"," \
+       "\"libtorch\": \"$(unzip -p target/headstart.jar native/lib/pytorch.properties | sed -n 's/^version=//p') (cpu)\"," \
+       "$($PY -c 'import torch, torchvision, sklearn, numpy, PIL; print("\"pytorch\": \"%s\", \"torchvision\": \"%s\", \"sklearn\": \"%s\", \"numpy\": \"%s\", \"pillow\": \"%s\"" % (torch.__version__, torchvision.__version__, sklearn.__version__, numpy.__version__, PIL.__version__))')}"
+} | tee -a $LOG
+
+# ---------------------------------------------------------------- FLOPs and the matmul rate
+record resnet18 $PY bench/reference.py flops --arch resnet18 --input-size 224
+record fashion $PY bench/reference.py flops --arch squeezenet1_1 --input-size 64
+record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul 2048 4
+
+# ---------------------------------------------------------------- per backbone
+for case in resnet18 fashion; do
+  if [[ $case == resnet18 ]]; then
+    MODEL=$OUT/resnet18/resnet18.pt; IMAGES=$OUT/images; FBATCH=32; ITERS=3
+  else
+    MODEL=$OUT/fashion/fashion_squeezenet.pt; IMAGES=examples/fashion5/images; FBATCH=64; ITERS=20
+  fi
+  BF16=${MODEL%.pt}-bf16.pt
+  echo "== $case: forward alone (batch $FBATCH, $CORES threads)" >&2
+  for p in fp32 bf16; do
+    record $case "${FWD_JAVA[@]}" dev.headstart.bench.ExtractBench --mode forward --model $MODEL \
+      --images $IMAGES --batch $FBATCH --iters $ITERS --precision $p
+    f=$MODEL; [[ $p == bf16 ]] && f=$BF16
+    record $case $PY bench/reference.py forward --model $f --threads $CORES --batch $FBATCH --iters $ITERS
+  done
+  echo "== $case: extract end to end (batch 32)" >&2
+  # headstart: extract's default thread split (decoders = a third of the cores, libtorch the rest),
+  # and libtorch given all cores (extract.intra_op_threads = cores, 1 decoder)
+  for p in fp32 bf16; do
+    record $case "${JAVA[@]}" dev.headstart.bench.ExtractBench --mode extract --model $MODEL --images $IMAGES \
+      --out $OUT/feat/$case-$p --batch 32 --precision $p
+    CONFIG=intra-all record $case "${FWD_JAVA[@]}" dev.headstart.bench.ExtractBench --mode extract --model $MODEL \
+      --images $IMAGES --out $OUT/feat/$case-$p-intra --batch 32 --precision $p --threads 1
+  done
+  # the reference as the recipes run it (workers = threads = cores), and with one worker and one
+  # torch thread (2 threads in all, as headstart's default)
+  record $case $PY bench/reference.py extract --model $MODEL --images $IMAGES --out $OUT/ref-feat/$case \
+    --threads $CORES --workers $CORES --batch 32
+  CONFIG=one-each record $case $PY bench/reference.py extract --model $MODEL --images $IMAGES --out $OUT/ref-feat/$case-1 \
+    --threads 1 --workers 1 --batch 32
+  echo "== $case: heads on cached features" >&2
+  for p in fp32 bf16; do
+    rm -rf $OUT/runs/$case-$p
+    t0=$(date +%s.%N)
+    ./train --features $OUT/feat/$case-$p --runs $OUT/runs --name $case-$p --epochs 25 >/dev/null 2>&1
+    wall=$(since $t0)
+    # ./train prints no JSON: its run's metrics.json holds the figures; process = the whole command
+    record $case jq -c --arg p $p --argjson wall "$wall" \
+      '{what: "headstart train", precision: $p, epochs, seconds: .wall_seconds, setup_seconds, seconds_per_epoch,
+        train_process_seconds: $wall, best_val_accuracy, best_epoch}' $OUT/runs/$case-$p/metrics.json
+  done
+  record $case $PY bench/reference.py sklearn --features $OUT/ref-feat/$case
+  if [[ $case == fashion && -z ${SKIP_LOOP:-} ]]; then
+    echo "== $case: the reference's feature_extract loop, 25 epochs (same lr, batch, schedule as ./train)" >&2
+    record $case $PY bench/reference.py loop --model $MODEL --images $IMAGES --threads $CORES --workers $CORES \
+      --epochs 25 --lr 0.01 --batch 16
+  fi
+done
+
+$PY bench/compare_report.py $LOG > bench/results.md
+echo "wrote bench/results.md" >&2

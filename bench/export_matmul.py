@@ -1,0 +1,51 @@
+#!/usr/bin/python3
+"""TorchScript modules for bench MatmulRate: a large square matrix product in fp32 and bf16.
+
+DJL cannot cast a tensor to bfloat16 (a native abort), so the bf16 product runs inside a tiny
+TorchScript module: float32 in, cast to bfloat16 once, REPS products, float32 out. The fp32
+module does the same without the cast, so both precisions are measured the same way.
+  /usr/bin/python3 bench/export_matmul.py --out bench/out/matmul
+writes matmul_fp32.pt and matmul_bf16.pt.
+"""
+import argparse
+import os
+
+import torch
+import torch.nn as nn
+
+REPS = 4
+
+
+class Product(nn.Module):
+    def __init__(self, bf16: bool):
+        super().__init__()
+        self.bf16 = bf16
+        self.reps = REPS
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        if self.bf16:
+            a = a.to(torch.bfloat16)
+            b = b.to(torch.bfloat16)
+        # the sum keeps every product live (no dead code to eliminate) at n^2 extra adds
+        c = a @ b
+        for _ in range(self.reps - 1):
+            c = c + a @ b
+        return c.float()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    x = torch.randn(64, 64)
+    for name, bf16 in (("fp32", False), ("bf16", True)):
+        m = torch.jit.script(Product(bf16).eval())
+        expect = (x.bfloat16() @ x.bfloat16()).float() * REPS if bf16 else (x @ x) * REPS
+        assert torch.allclose(m(x, x), expect, rtol=0.05, atol=0.5)
+        m.save(os.path.join(a.out, "matmul_%s.pt" % name))
+        print(os.path.join(a.out, "matmul_%s.pt" % name))
+
+
+if __name__ == "__main__":
+    main()
