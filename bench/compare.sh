@@ -7,6 +7,7 @@
 # ratios, targets). Raw figures: bench/out/compare.jsonl (one JSON line per figure).
 #   bench/compare.sh                 # everything, ~5-8 minutes on 2 cores
 #   SKIP_LOOP=1 bench/compare.sh     # without the reference's 25-epoch feature_extract loop
+#   REPEAT=1 bench/compare.sh        # each extract once (default twice, the best is reported)
 # Backbone files (made once into bench/out, not committed):
 #   tools/export_backbone.py --model resnet18 --bf16   (channels-last fp32 + bf16, same weights)
 #   bench/reexport.py --card examples/fashion5/...     (the example's own weights, re-exported the same way)
@@ -24,7 +25,7 @@ mkdir -p $OUT
 [[ -f $OUT/fashion/fashion_squeezenet-bf16.pt && $OUT/fashion/fashion_squeezenet.pt -nt tools/export_backbone.py ]] ||
   $PY bench/reexport.py --card examples/fashion5/backbone/fashion_squeezenet.json --out $OUT/fashion >&2
 [[ -d $OUT/images/train ]] || $PY bench/reference.py images --out $OUT/images >&2
-[[ -f $OUT/matmul/matmul_bf16.pt ]] || $PY bench/export_matmul.py --out $OUT/matmul >&2
+[[ $OUT/matmul/matmul_bf16.pt -nt bench/export_matmul.py ]] || $PY bench/export_matmul.py --out $OUT/matmul >&2
 bin/headstart --version >/dev/null   # builds target/headstart.jar when sources changed
 mvn -o -q -B test-compile >&2
 
@@ -42,6 +43,13 @@ record() {
   out=$("$@" 2>$OUT/last-stderr.txt) || { cat $OUT/last-stderr.txt >&2; echo "failed: $*" >&2; exit 1; }
   wall=$(since $t0)
   echo "$out" | grep '^{' | sed "s/^{/{\"case\": \"$case\", \"config\": \"$CONFIG\", \"load_before\": $before, \"load_after\": $(load), \"process_seconds\": $wall, /" | tee -a $LOG
+}
+# adds the extraction loop's own time (the manifest's images / images_per_second: without backbone
+# loading, listing and hashing) to the last figure
+loop_seconds() {
+  local l
+  l=$(jq '.timings.images_run / .timings.images_per_second' "$1/manifest.json")
+  sed -i "\$ s/}\$/, \"loop_seconds\": $l}/" $LOG
 }
 JAVA=(java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn
       -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error -Dai.djl.pytorch.num_interop_threads=1
@@ -65,31 +73,41 @@ FWD_JAVA=("${JAVA[@]}" -Dai.djl.pytorch.num_threads=$CORES)
 # ---------------------------------------------------------------- FLOPs and the matmul rate
 record resnet18 $PY bench/reference.py flops --arch resnet18 --input-size 224
 record fashion $PY bench/reference.py flops --arch squeezenet1_1 --input-size 64
-record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul 2048 4
+# the matmul rate now and again at the end (the report takes the best: a busy moment only lowers it)
+record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul 2048 8
 
 # ---------------------------------------------------------------- per backbone
 for case in resnet18 fashion; do
   if [[ $case == resnet18 ]]; then
-    MODEL=$OUT/resnet18/resnet18.pt; IMAGES=$OUT/images; FBATCH=32; ITERS=3
+    MODEL=$OUT/resnet18/resnet18.pt; IMAGES=$OUT/images; FBATCHES=16,32; FBATCH=32; ITERS=4
   else
-    MODEL=$OUT/fashion/fashion_squeezenet.pt; IMAGES=examples/fashion5/images; FBATCH=64; ITERS=20
+    MODEL=$OUT/fashion/fashion_squeezenet.pt; IMAGES=examples/fashion5/images; FBATCHES=32,64; FBATCH=64; ITERS=10
   fi
   BF16=${MODEL%.pt}-bf16.pt
-  echo "== $case: forward alone (batch $FBATCH, $CORES threads)" >&2
-  for p in fp32 bf16; do
-    record $case "${FWD_JAVA[@]}" dev.headstart.bench.ExtractBench --mode forward --model $MODEL \
-      --images $IMAGES --batch $FBATCH --iters $ITERS --precision $p
-    f=$MODEL; [[ $p == bf16 ]] && f=$BF16
-    record $case $PY bench/reference.py forward --model $f --threads $CORES --batch $FBATCH --iters $ITERS
+  # a card beside the bf16 file, so that it loads as a backbone of its own (forward-only figures)
+  jq --arg n "$(basename ${BF16%.pt})" '.name = $n | .inference_file = ($n + ".pt")' ${MODEL%.pt}.json > ${BF16%.pt}.json
+  echo "== $case: forward alone ($CORES threads)" >&2
+  # headstart: ExtractBench's variants mode, fp32 and bf16 files interleaved round by round, best
+  # round of each; the reference: best of 3 rounds after 3 warm-up passes, the same files
+  record $case "${FWD_JAVA[@]}" dev.headstart.bench.ExtractBench --mode variants --models $MODEL,$BF16 \
+    --batches $FBATCHES --batch $FBATCH --iters $ITERS --rounds 3
+  for f in $MODEL $BF16; do
+    for b in ${FBATCHES//,/ }; do
+      record $case $PY bench/reference.py forward --model $f --threads $CORES --batch $b --iters $((FBATCH * ITERS / b)) --rounds 3
+    done
   done
   echo "== $case: extract end to end (batch 32)" >&2
   # headstart: extract's default thread split (decoders = a third of the cores, libtorch the rest),
   # and libtorch given all cores (extract.intra_op_threads = cores, 1 decoder)
+  # each extract twice, both sides (a busy machine makes single runs noisy); the report takes the best
+  for rep in $(seq ${REPEAT:-2}); do
   for p in fp32 bf16; do
     record $case "${JAVA[@]}" dev.headstart.bench.ExtractBench --mode extract --model $MODEL --images $IMAGES \
       --out $OUT/feat/$case-$p --batch 32 --precision $p
+    loop_seconds $OUT/feat/$case-$p
     CONFIG=intra-all record $case "${FWD_JAVA[@]}" dev.headstart.bench.ExtractBench --mode extract --model $MODEL \
       --images $IMAGES --out $OUT/feat/$case-$p-intra --batch 32 --precision $p --threads 1
+    loop_seconds $OUT/feat/$case-$p-intra
   done
   # the reference as the recipes run it (workers = threads = cores), and with one worker and one
   # torch thread (2 threads in all, as headstart's default)
@@ -97,6 +115,7 @@ for case in resnet18 fashion; do
     --threads $CORES --workers $CORES --batch 32
   CONFIG=one-each record $case $PY bench/reference.py extract --model $MODEL --images $IMAGES --out $OUT/ref-feat/$case-1 \
     --threads 1 --workers 1 --batch 32
+  done
   echo "== $case: heads on cached features" >&2
   for p in fp32 bf16; do
     rm -rf $OUT/runs/$case-$p
@@ -115,6 +134,8 @@ for case in resnet18 fashion; do
       --epochs 25 --lr 0.01 --batch 16
   fi
 done
+
+record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul 2048 8
 
 $PY bench/compare_report.py $LOG > bench/results.md
 echo "wrote bench/results.md" >&2

@@ -2,7 +2,7 @@
 """TorchScript modules for bench MatmulRate: a large square matrix product in fp32 and bf16.
 
 DJL cannot cast a tensor to bfloat16 (a native abort), so the bf16 product runs inside a tiny
-TorchScript module: float32 in, cast to bfloat16 once, REPS products, float32 out. The fp32
+TorchScript module: float32 in, cast to bfloat16 once, REPS chained products, float32 out. The fp32
 module does the same without the cast, so both precisions are measured the same way.
   /usr/bin/python3 bench/export_matmul.py --out bench/out/matmul
 writes matmul_fp32.pt and matmul_bf16.pt.
@@ -23,14 +23,17 @@ class Product(nn.Module):
         self.reps = REPS
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        # a chain x = x @ b: every product depends on the one before, so no pass can share or
+        # drop one (a sum of identical products a @ b was partly eliminated: 565 GFLOP/s "fp32"
+        # on 2 cores, above the AVX-512 peak). b is scaled by 1/sqrt(n) once so x stays O(1).
+        b = b / (b.size(0) ** 0.5)
         if self.bf16:
             a = a.to(torch.bfloat16)
             b = b.to(torch.bfloat16)
-        # the sum keeps every product live (no dead code to eliminate) at n^2 extra adds
-        c = a @ b
-        for _ in range(self.reps - 1):
-            c = c + a @ b
-        return c.float()
+        x = a
+        for _ in range(self.reps):
+            x = x @ b
+        return x.float()
 
 
 def main():
@@ -41,8 +44,11 @@ def main():
     x = torch.randn(64, 64)
     for name, bf16 in (("fp32", False), ("bf16", True)):
         m = torch.jit.script(Product(bf16).eval())
-        expect = (x.bfloat16() @ x.bfloat16()).float() * REPS if bf16 else (x @ x) * REPS
-        assert torch.allclose(m(x, x), expect, rtol=0.05, atol=0.5)
+        e = x
+        for _ in range(REPS):
+            e = e @ (x / 8.0)
+        got = m(x, x)
+        assert ((got - e).abs().mean() / e.abs().mean()).item() < (0.05 if bf16 else 1e-5)
         m.save(os.path.join(a.out, "matmul_%s.pt" % name))
         print(os.path.join(a.out, "matmul_%s.pt" % name))
 

@@ -17,7 +17,7 @@ import java.util.Locale;
  *
  * <p>DJL cannot cast a tensor to bfloat16 (native abort), so both products run inside tiny
  * TorchScript modules made by {@code bench/export_matmul.py}: float32 in, (cast to bf16 once,)
- * {@code reps} products summed, float32 out. The module's own reps amortize the casts and the
+ * {@code reps} chained products (x = x @ b), float32 out. The module's own reps amortize the casts and the
  * call overhead. Prints one JSON line per precision. Not a test: bench/compare.sh runs it, or
  *
  * <pre>
