@@ -83,7 +83,7 @@ public final class FinetuneRun {
       GroupLearningRates lr = GroupLearningRates.of(cfg, train.batchesPerEpoch(), backboneIds);
       DefaultTrainingConfig tc = new DefaultTrainingConfig(new AuxLoss())
           .optOptimizer(optimizer(cfg, lr))
-          .optDevices(new ai.djl.Device[] {in.device()});
+          .optDevices(new Device[] {in.device()});
 
       Map<String, Object> hyper = hyperparameters(cfg, trained);
       Map<String, Object> identity = new LinkedHashMap<>(hyper);
