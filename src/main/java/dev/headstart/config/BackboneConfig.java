@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record BackboneConfig(String uri, String card, String device) {
   public static final BackboneConfig DEFAULTS =
-      new BackboneConfig("examples/fashion5/backbone/fashion_mobilenet.pt", "", "auto");
+      new BackboneConfig("examples/fashion5/backbone/fashion_squeezenet.pt", "", "auto");
 
   public BackboneConfig {
     Check.oneOf("backbone.device", device, List.of("auto", "cpu", "gpu"));

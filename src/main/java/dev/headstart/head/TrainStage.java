@@ -63,6 +63,10 @@ public final class TrainStage {
       throw new ConfigException("'train.sweep' lists the same setting twice; each point must differ");
     }
 
+    if (sweep && c.parallel() > 1) {
+      log.println("train: train.parallel=" + c.parallel() + " ignored: DJL's PyTorch engine trains one"
+          + " model at a time per process (one gradient collector), so the points run one after another");
+    }
     List<Run> runs = new ArrayList<>();
     long start = System.nanoTime();
     try (TrainingData data = TrainingData.of(features)) {

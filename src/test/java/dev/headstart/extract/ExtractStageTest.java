@@ -267,4 +267,19 @@ class ExtractStageTest {
     assertThat(Headstart.execute("extract", "--config", yaml)).isEqualTo(0);
     assertThat(Files.exists(store.resolve("manifest.json"))).isTrue();
   }
+
+  @Test
+  void writesThroughAHadoopUriAndALargerPixelLimitIsNewInput() throws Exception {
+    String uri = store.toUri().toString(); // file:///..., through the Hadoop FileSystem API
+    assertThat(uri).startsWith("file:");
+    extract("extract.out=" + uri);
+    assertThat(ManifestIO.read(uri).splits().get("val").images()).isEqualTo(6);
+    assertThat(readWithDuckDb()).hasSize(18);
+    ExtractStage.Result larger = extract("extract.out=" + uri, "extract.max_pixels=10000");
+    assertThat(larger.upToDate()).isFalse();
+    Manifest m = ManifestIO.read(uri);
+    assertThat(m.splits().get("val").images()).isEqualTo(7);
+    assertThat(reason(m, "val/dog/huge.png")).isNull();
+    assertThat(readWithDuckDb()).hasSize(19);
+  }
 }
