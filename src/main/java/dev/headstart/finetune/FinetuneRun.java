@@ -189,8 +189,7 @@ public final class FinetuneRun {
   }
 
   private ImageSplitDataset dataset(DecodedImages images, boolean train) {
-    int threads = Math.max(1, in.config().threads() == 0
-        ? Runtime.getRuntime().availableProcessors() : in.config().threads());
+    int threads = FinetuneStage.decodeThreads(in.config().threads());
     return ImageSplitDataset.builder().images(images).preprocessor(in.preprocessor())
         .augment(train, in.config().seed())
         .batches(in.config().batchSize(), train)
