@@ -1,3 +1,6 @@
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.config.PipelineConfigLoader;
+import dev.headstart.config.RecordBinder;
 import dev.headstart.config.TrainConfig;
 import dev.headstart.features.FeaturePartWriter;
 import dev.headstart.features.FeatureRow;
@@ -7,7 +10,10 @@ import dev.headstart.features.Manifest;
 import dev.headstart.features.ManifestIO;
 import dev.headstart.head.HeadTrainer;
 import dev.headstart.head.TrainOutcome;
+import dev.headstart.head.TrainStage;
 import dev.headstart.head.TrainingData;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +24,10 @@ import java.util.SplittableRandom;
 
 /**
  * Train-stage benchmark (not a test): 10,000 train and 2,000 val rows of 512 features, 10
- * classes. Prints seconds to load the features from Parquet, for one 25-epoch linear-head run,
- * and for a 16-point sweep. Run: bench/train_bench.sh
+ * classes, written with the real FeaturePartWriter. Prints seconds to load the features from
+ * Parquet, for one 25-epoch linear-head run, and for a 16-point sweep (lr x weight_decay x
+ * label_smoothing, loading once and writing 16 run folders), each after a warm-up.
+ * Run: bench/train_bench.sh [batch sizes, default: 16 (the default) and 256]
  */
 public final class TrainBench {
   static final int TRAIN = 10_000, VAL = 2_000, DIM = 512, CLASSES = 10;
@@ -36,39 +44,77 @@ public final class TrainBench {
     splits.put("val", new Manifest.SplitCounts(VAL, VAL, 0));
     ManifestIO.write(store, new Manifest("bench", "now", "bench", Map.of("name", "synthetic"), Map.of(), classes,
         DIM, 0, splits, List.of(), Map.of(), "none", true));
+    System.out.printf("machine: %d cores, load average %s%n", Runtime.getRuntime().availableProcessors(),
+        Files.readString(Path.of("/proc/loadavg")).trim());
 
-    // warm-up: class loading, libtorch start, JIT
-    new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false);
-    long t0 = System.nanoTime();
-    LoadedFeatures f = new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false);
-    double load = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("load: %.3f s (%d + %d rows x %d)%n", load, TRAIN, VAL, DIM);
+    new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false); // warm-up
+    LoadedFeatures f = null;
+    for (int i = 0; i < 3; i++) {
+      long t0 = System.nanoTime();
+      long c0 = cpu();
+      f = new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false);
+      System.out.printf("load from Parquet: %.3f s wall, %.3f s cpu (%d + %d rows x %d floats)%n",
+          (System.nanoTime() - t0) / 1e9, (cpu() - c0) / 1e9, TRAIN, VAL, DIM);
+    }
 
-    int bs = args.length > 0 ? Integer.parseInt(args[0]) : TrainConfig.DEFAULTS.batchSize();
+    List<Integer> batches = new ArrayList<>();
+    for (String a : args) batches.add(Integer.parseInt(a));
+    if (batches.isEmpty()) batches = List.of(TrainConfig.DEFAULTS.batchSize(), 256);
     try (TrainingData data = TrainingData.of(f)) {
       HeadTrainer trainer = new HeadTrainer(data);
-      TrainConfig cfg = with(TrainConfig.DEFAULTS, bs);
-      trainer.train(with(cfg, bs), s -> {}); // warm-up
-      long t1 = System.nanoTime();
-      TrainOutcome o = trainer.train(with(cfg, bs), s -> {});
-      double run = (System.nanoTime() - t1) / 1e9;
-      System.out.printf("one run: %.3f s (linear, %s, batch %d, %d epochs, best val acc %.4f)%n", run,
-          cfg.optimizer(), bs, cfg.epochs(), o.bestValAccuracy());
+      trainer.train(TrainConfig.DEFAULTS, s -> {}); // warm-up: libtorch start, JIT
+      for (int bs : batches) {
+        TrainConfig cfg = withBatch(TrainConfig.DEFAULTS, bs);
+        long t1 = System.nanoTime();
+        long c1 = cpu();
+        TrainOutcome o = trainer.train(cfg, s -> {});
+        System.out.printf("one 25-epoch linear run, batch %d: %.3f s wall, %.3f s cpu (%s lr %s, best val acc %.4f)%n",
+            bs, (System.nanoTime() - t1) / 1e9, (cpu() - c1) / 1e9, cfg.optimizer(), cfg.lr(), o.bestValAccuracy());
+      }
     }
+
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    // the sweep runs at the last batch size given (a 16-point sweep at batch 16 takes minutes here)
+    for (int bs : List.of(batches.get(batches.size() - 1))) {
+      Map<String, String> overrides = new LinkedHashMap<>();
+      overrides.put("train.features", store);
+      overrides.put("train.runs", dir.resolve("runs-" + bs).toString());
+      overrides.put("train.batch_size", String.valueOf(bs));
+      overrides.put("train.sweep.lr", "0.1,0.03,0.01,0.001");
+      overrides.put("train.sweep.weight_decay", "0,0.0001");
+      overrides.put("train.sweep.label_smoothing", "0,0.1");
+      PipelineConfig pc = PipelineConfigLoader.load(dir.resolve("pipeline.yaml"), overrides);
+      long t2 = System.nanoTime();
+      long c2 = cpu();
+      TrainStage.Result r = new TrainStage(pc, quiet).run();
+      System.out.printf("16-point sweep, batch %d: %.3f s wall, %.3f s cpu (load once + 16 runs + 16 run folders;"
+          + " best val acc %.4f)%n", bs, (System.nanoTime() - t2) / 1e9, (cpu() - c2) / 1e9,
+          r.runs().stream().mapToDouble(x -> x.outcome().bestValAccuracy()).max().orElse(0));
+    }
+    System.out.printf("machine after: load average %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
   }
 
-  static TrainConfig with(TrainConfig c, int bs) {
-    return new TrainConfig(c.features(), c.runs(), c.name(), "linear", c.hidden(), c.dropout(), c.standardize(),
-        c.optimizer(), c.lr(), c.momentum(), c.weightDecay(), bs, c.epochs(), c.scheduler(), c.stepSize(),
-        c.gamma(), c.labelSmoothing(), c.seed(), c.patience(), c.useViews(), Map.of(), c.parallel());
+  /**
+   * CPU seconds of this thread (libtorch runs its ops in the calling thread with one intra-op
+   * thread): on a machine shared with other work, what the wall time would be with a free core.
+   */
+  static long cpu() {
+    return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
   }
 
+  static TrainConfig withBatch(TrainConfig c, int bs) {
+    Map<String, Object> m = RecordBinder.toMap(c);
+    m.put("batch_size", bs);
+    return RecordBinder.bind("train", m, c);
+  }
+
+  /** Ten Gaussian classes around random centres: about 90% separable by a linear head. */
   static void write(String store, String split, int rows, List<String> classes, long seed) throws Exception {
     SplittableRandom rnd = new SplittableRandom(seed);
     SplittableRandom cr = new SplittableRandom(99);
     float[][] centre = new float[classes.size()][DIM];
     for (float[] c : centre) for (int d = 0; d < DIM; d++) c[d] = (float) cr.nextGaussian() * 0.15f;
-    try (FeaturePartWriter w = FeaturePartWriter.open(store, split, 0)) {
+    try (FeaturePartWriter w = FeaturePartWriter.open(store, split, 0, "bench")) {
       for (int i = 0; i < rows; i++) {
         int c = i % classes.size();
         float[] x = new float[DIM];

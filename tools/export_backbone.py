@@ -288,6 +288,27 @@ def script_trainable(mod: nn.Module) -> torch.jit.ScriptModule:
     return s
 
 
+class Bfloat16Compute(nn.Module):
+    """float32 in, float32 out, bfloat16 inside: the reduced-precision path for CPUs with
+    AVX-512 BF16 / AMX. The cast lives in the TorchScript file because DJL's PyTorch engine
+    cannot hold bfloat16 tensors itself."""
+
+    def __init__(self, m: nn.Module):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.m(x.to(torch.bfloat16))
+        return y.float()
+
+
+def script_bf16(mod: nn.Module) -> torch.jit.ScriptModule:
+    m = copy.deepcopy(mod).eval().to(torch.bfloat16)
+    frozen = torch.jit.freeze(torch.jit.script(Bfloat16Compute(m)).eval())
+    _portable_inference_passes(frozen)
+    return frozen
+
+
 def ensure_hash_seed():
     """TorchScript writes some class constants in set order, which depends on
     Python's string hash seed; re-exec with PYTHONHASHSEED=0 so exports are
@@ -305,7 +326,7 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
            input_size: Optional[int] = None, resize: Optional[int] = None, cut: str = "fc",
            output: str = "pooled", mean=None, std=None, weights_desc: Optional[str] = None,
            seed: int = 0, module: Optional[nn.Module] = None, verify_batch: int = 2,
-           quiet: bool = False) -> dict:
+           quiet: bool = False, bf16: bool = False) -> dict:
     """Export and verify. `module` (optional) replaces the built (inference == trainable)
     module, e.g. for a model prepared in Python (make_fixtures uses build())."""
     torch.manual_seed(seed)
@@ -362,6 +383,18 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
         print(f"[{name}] trainable: {n_params} parameters, {n_grad} tensors got gradients in train mode"
               + (f"; aux features {aux_dim}" if aux_dim else ""))
 
+    bf16_file = None
+    if bf16:
+        if model == "inception_v3":
+            raise SystemExit("error: --bf16 is not supported for inception_v3")
+        bf16_file = f"{name}-bf16.pt"
+        _save_atomic(script_bf16(inf_mod), os.path.join(out, bf16_file))
+        with torch.no_grad():
+            c = torch.jit.load(os.path.join(out, bf16_file))(x)
+        rel = ((c - a).abs().mean() / a.abs().mean().clamp_min(1e-12)).item()
+        if not quiet:
+            print(f"[{name}] bf16: mean |bf16 - fp32| / mean |fp32| = {rel:.3g}")
+
     card = {
         "name": name,
         "architecture": model + ("" if cut == "fc" else f"/cut={cut}"),
@@ -375,6 +408,7 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
         "inference_file": inf_file,
         "trainable_file": train_file,
         "aux_feature_dim": aux_dim,
+        "bf16_file": bf16_file,
         "weights": desc,
         "torch_version": torch.__version__,
         "exported_by": "tools/export_backbone.py",
@@ -414,11 +448,14 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed for random init")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--name", help="file base name (default: the model name)")
+    p.add_argument("--bf16", action="store_true",
+                   help="also write <name>-bf16.pt: frozen, bfloat16 inside, float32 in and out "
+                   "(extract.precision: bf16, on CPUs with AVX-512 BF16 or AMX)")
     a = p.parse_args(argv)
     ensure_hash_seed()
     torch.set_num_threads(min(2, torch.get_num_threads()))
     card = export(a.model, a.out, a.name, a.weights, a.input_size, a.resize, a.cut, a.output,
-                  a.mean, a.std, a.weights_desc, a.seed)
+                  a.mean, a.std, a.weights_desc, a.seed, bf16=a.bf16)
     print(json.dumps(card, indent=2))
 
 

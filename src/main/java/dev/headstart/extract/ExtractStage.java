@@ -54,9 +54,10 @@ public final class ExtractStage {
 
   public Result run() throws IOException {
     long start = System.nanoTime();
-    if (ex.intraOpThreads() > 0 && System.getProperty(INTRA_OP_PROPERTY) == null) {
+    int decodeThreads = decodeThreads(ex.threads());
+    if (System.getProperty(INTRA_OP_PROPERTY) == null || ex.intraOpThreads() > 0) {
       // DJL reads it when the engine starts, which is later in this run for the CLI
-      System.setProperty(INTRA_OP_PROPERTY, String.valueOf(ex.intraOpThreads()));
+      System.setProperty(INTRA_OP_PROPERTY, String.valueOf(intraOpThreads(ex.intraOpThreads(), decodeThreads)));
     }
     String location = config.resolve(ex.out());
     Path store = HadoopFs.toPath(location);
@@ -94,7 +95,7 @@ public final class ExtractStage {
             + difference(existing.orElse(null), sha, preprocessing, dataset.classes())
             + "); rerun with --overwrite to replace them, or set extract.out (--out) to another folder");
       }
-      ExtractionPlan plan = ExtractionPlan.of(dataset, ex.views(), ex.partRows(), fingerprint);
+      ExtractionPlan plan = ExtractionPlan.of(dataset, ex.views(), ex.partRows(), ex.maxPixels(), fingerprint);
       if (existing.isPresent() && existing.get().complete() && state != null
           && plan.inputsHash().equals(state.inputsHash())) {
         System.err.printf(Locale.ROOT, "extract: %s is up to date (%d classes, fingerprint %s); nothing to do%n",
@@ -127,7 +128,7 @@ public final class ExtractStage {
       ManifestIO.write(store, manifest(dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);
 
       int images = todo.stream().mapToInt(c -> c.images().size()).sum();
-      int threads = decodeThreads(ex.threads());
+      int threads = decodeThreads;
       Progress progress = Progress.onStderr("extract", images);
       ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor,
           backbone, location, fingerprint, ex.batchSize(), threads, ex.seed(), ex.strict(), progress);
@@ -139,7 +140,7 @@ public final class ExtractStage {
         current[0] = new ExtractState(fingerprint, "", parts);
         current[0].write(store, conf);
       });
-      removeStaleParts(fs, store, plan);
+      removeStaleParts(fs, store, plan, done);
 
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> timings = new LinkedHashMap<>();
@@ -186,6 +187,17 @@ public final class ExtractStage {
   static int decodeThreads(int configured) {
     if (configured > 0) return configured;
     return Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
+  }
+
+  /**
+   * libtorch's threads: as configured, or the cores the decoders leave (at least one). Never
+   * more: an OpenMP forward pass waits at every barrier for its slowest thread, so one decoder
+   * preempting one of its threads stalls all of them. On the 2-core machine, 1 decoder + 2
+   * intra-op threads extracted the bundled example at 18-23 images/s, 1 + 1 at 112-116.
+   */
+  static int intraOpThreads(int configured, int decodeThreads) {
+    if (configured > 0) return configured;
+    return Math.max(1, Runtime.getRuntime().availableProcessors() - decodeThreads);
   }
 
   private Map<String, Object> preprocessing(Preprocessor preprocessor) {
@@ -264,10 +276,15 @@ public final class ExtractStage {
   }
 
   /** Parts a previous, larger plan wrote (or half-written temporaries) would mix into reads. */
-  private static void removeStaleParts(FileSystem fs, Path store, ExtractionPlan plan) throws IOException {
+  private static void removeStaleParts(FileSystem fs, Path store, ExtractionPlan plan,
+      Map<String, PartRecord> done) throws IOException {
     Set<String> wanted = new HashSet<>();
     for (Chunk c : plan.chunks()) {
-      wanted.add(FeatureStoreLayout.part(store, c.split(), c.index()).getName() + "@" + c.split());
+      PartRecord r = done.get(ExtractState.partKey(c.split(), c.index()));
+      // a chunk whose images were all skipped has no part: an old file of that name is stale
+      if (r != null && r.rows() > 0) {
+        wanted.add(FeatureStoreLayout.part(store, c.split(), c.index()).getName() + "@" + c.split());
+      }
     }
     for (String split : List.of("train", "val", "test")) {
       Path dir = FeatureStoreLayout.splitDir(store, split);

@@ -30,17 +30,21 @@ public final class ExtractionPlan {
     this.inputsHash = inputsHash;
   }
 
-  /** views: augmented views per training image; partRows: target rows per part. */
-  public static ExtractionPlan of(ImageFolderDataset dataset, int views, int partRows, String fingerprint) {
+  /**
+   * views: augmented views per training image; partRows: target rows per part; maxPixels: the
+   * decoding limit, part of the inputs (raising it turns skipped images into rows).
+   */
+  public static ExtractionPlan of(ImageFolderDataset dataset, int views, int partRows, long maxPixels,
+      String fingerprint) {
     List<Chunk> chunks = new ArrayList<>();
-    StringBuilder all = new StringBuilder(fingerprint).append('\n');
+    StringBuilder all = new StringBuilder(fingerprint).append('\n').append(maxPixels).append('\n');
     for (String split : dataset.splitNames()) {
       int splitViews = split.equals(ImageFolderDataset.TRAIN) ? views : 0;
       int imagesPerPart = Math.max(1, partRows / (1 + splitViews));
       List<ImageEntry> images = dataset.split(split);
       for (int from = 0, index = 0; from < images.size(); from += imagesPerPart, index++) {
         List<ImageEntry> part = images.subList(from, Math.min(from + imagesPerPart, images.size()));
-        StringBuilder sb = new StringBuilder(fingerprint).append('\n').append(split).append('\n')
+        StringBuilder sb = new StringBuilder(fingerprint).append('\n').append(maxPixels).append('\n').append(split).append('\n')
             .append(splitViews).append('\n');
         for (ImageEntry e : part) sb.append(describe(e)).append('\n');
         String key = Hashing.sha256(sb.toString());

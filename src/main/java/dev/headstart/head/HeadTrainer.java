@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.GradientCollector;
@@ -54,6 +55,11 @@ public final class HeadTrainer {
         float[][] ms = data.trainMeanStd();
         HeadFactory.standardization(head).orElseThrow().set(ms[0], ms[1]);
       }
+      // a standardizing head trains its layers after the fixed affine one on features
+      // standardized once for all runs (bit for bit what the layer computes)
+      Forward body = spec.standardize() ? Forward.layers(head, 1) : Forward.of(head);
+      NDArray trainX = spec.standardize() ? data.standardized()[0] : data.trainX();
+      NDArray valX = spec.standardize() ? data.standardized()[1] : data.valX();
       Optimizer optimizer = Optimizers.of(c, Schedules.of(c, stepsPerEpoch));
       SmoothedCrossEntropyLoss loss = new SmoothedCrossEntropyLoss((float) c.labelSmoothing());
       ParameterStore ps = new ParameterStore(m, false);
@@ -78,10 +84,10 @@ public final class HeadTrainer {
         epoch++;
         long t0 = System.nanoTime();
         shuffle(order, shuffle);
-        double[] lossAcc = trainEpoch(head, ps, optimizer, loss, trainable, order, batch, m);
+        double[] lossAcc = trainEpoch(body, trainX, ps, optimizer, loss, trainable, order, batch, m);
         trainAcc = lossAcc[1];
         long t1 = System.nanoTime();
-        Evaluation val = evaluate(head, ps, loss, m, false);
+        Evaluation val = evaluate(body, valX, ps, loss, m, false);
         long t2 = System.nanoTime();
         history.add(new HistoryRow(epoch, "train", lossAcc[0], lossAcc[1], (t1 - t0) / 1e9));
         history.add(new HistoryRow(epoch, "val", val.loss, val.accuracy, (t2 - t1) / 1e9));
@@ -104,7 +110,8 @@ public final class HeadTrainer {
       }
       restore(head, bestParams, m);
       // a ParameterStore keeps the arrays it handed out; the restored ones need a fresh store
-      Evaluation best = evaluate(head, new ParameterStore(m, false), loss, m, true);
+      // the whole head (its own standardization included) on the raw features: what predict does
+      Evaluation best = evaluate(Forward.of(head), data.valX(), new ParameterStore(m, false), loss, m, true);
       if (best.accuracy != bestAcc) {
         throw new IllegalStateException("the restored best epoch scores " + best.accuracy + ", recorded " + bestAcc);
       }
@@ -128,31 +135,37 @@ public final class HeadTrainer {
    * Each step issues as few engine calls as it can: batch losses and predictions are kept as
    * they are and reduced once at the end of the epoch, not synchronized step by step.
    */
-  private double[] trainEpoch(SequentialBlock head, ParameterStore ps, Optimizer optimizer,
+  private double[] trainEpoch(Forward head, NDArray trainX, ParameterStore ps, Optimizer optimizer,
       SmoothedCrossEntropyLoss loss, List<Parameter> trainable, long[] order, int batch, NDManager runManager) {
     int n = order.length;
     int steps = (n + batch - 1) / batch;
-    try (NDManager em = runManager.newSubManager()) {
-      // one gather per epoch puts the rows in shuffled order; batches are then views of it
+    // one collector for the whole phase, not one per step: the same gradients (optimizer updates
+    // run without recording), three fewer engine calls per step
+    try (NDManager em = runManager.newSubManager();
+        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      // each batch gathers its rows by index from the one [N, D] tensor: no per-row copies, and
+      // no copy of the whole split per epoch either (that costs more than all the small gathers).
+      // A full batch needs no gather at all: its gradient does not depend on the row order
       NDArray perm = em.create(order);
-      NDArray xs = data.trainX().get(em, new NDIndex("{}", perm));
-      NDArray ys = data.trainY().get(em, new NDIndex("{}", perm));
-      NDArray ysColumn = ys.reshape(-1, 1);
+      NDList labelBatches = new NDList(steps);
       NDList losses = new NDList(steps);
       NDList predictions = new NDList(steps);
       float[] weights = new float[steps];
       for (int step = 0, s = 0; s < n; step++, s += batch) {
         int e = Math.min(n, s + batch);
-        NDIndex rows = new NDIndex().addSliceDim(s, e);
-        NDArray xb = xs.get(rows);
-        NDArray yb = ysColumn.get(rows);
-        NDArray l;
-        NDArray logits;
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          logits = head.forward(ps, new NDList(xb), true).singletonOrThrow();
-          l = loss.evaluate(new NDList(yb), new NDList(logits));
-          gc.backward(l);
+        NDArray xb;
+        NDArray yb;
+        if (steps == 1) {
+          xb = trainX.get(em, new NDIndex());
+          yb = data.trainYColumn().get(em, new NDIndex());
+        } else {
+          NDIndex rows = new NDIndex("{}", perm.get(new NDIndex().addSliceDim(s, e)));
+          xb = trainX.get(em, rows);
+          yb = data.trainYColumn().get(em, rows);
         }
+        NDArray logits = head.apply(ps, new NDList(xb), true).singletonOrThrow();
+        NDArray l = loss.evaluate(new NDList(yb), new NDList(logits));
+        gc.backward(l);
         for (Parameter p : trainable) {
           NDArray w = p.getArray();
           try (NDArray g = w.getGradient()) {
@@ -161,11 +174,13 @@ public final class HeadTrainer {
         }
         losses.add(l);
         predictions.add(logits.argMax(1));
+        labelBatches.add(yb);
         weights[step] = (float) (e - s) / n;
       }
       double meanLoss = losses.size() == 1 ? losses.get(0).getFloat() * weights[0]
           : ai.djl.ndarray.NDArrays.stack(losses).dot(em.create(weights)).getFloat();
-      long correct = ai.djl.ndarray.NDArrays.concat(predictions).eq(ys).sum().getLong();
+      long correct = ai.djl.ndarray.NDArrays.concat(predictions)
+          .eq(ai.djl.ndarray.NDArrays.concat(labelBatches).reshape(-1)).sum().getLong();
       return new double[] {meanLoss, (double) correct / n};
     }
   }
@@ -173,11 +188,11 @@ public final class HeadTrainer {
   private record Evaluation(double loss, double accuracy, int[] predicted, float[] probability) {}
 
   /** The val split in one forward pass, without dropout and without gradients. */
-  private Evaluation evaluate(SequentialBlock head, ParameterStore ps, SmoothedCrossEntropyLoss loss,
+  private Evaluation evaluate(Forward head, NDArray valX, ParameterStore ps, SmoothedCrossEntropyLoss loss,
       NDManager runManager, boolean withPredictions) {
     try (NDManager em = runManager.newSubManager()) {
-      NDArray x = data.valX().get(em, new NDIndex());
-      NDArray logits = head.forward(ps, new NDList(x), false).singletonOrThrow();
+      NDArray x = valX.get(em, new NDIndex());
+      NDArray logits = head.apply(ps, new NDList(x), false).singletonOrThrow();
       double l = loss.evaluate(new NDList(data.valY()), new NDList(logits)).getFloat();
       long[] pred = logits.argMax(1).toLongArray();
       int[] labels = data.val().labels();
@@ -189,6 +204,27 @@ public final class HeadTrainer {
       }
       float[] prob = withPredictions ? logits.softmax(1).max(new int[] {1}).toFloatArray() : null;
       return new Evaluation(l, (double) correct / pred.length, predicted, prob);
+    }
+  }
+
+  /** A forward pass: the whole head, or only some of its layers. */
+  @FunctionalInterface
+  private interface Forward {
+    NDList apply(ParameterStore ps, NDList x, boolean training);
+
+    static Forward of(Block block) {
+      return block::forward;
+    }
+
+    /** The layers of a sequential head from index {@code from} on, in order, as SequentialBlock runs them. */
+    static Forward layers(SequentialBlock head, int from) {
+      List<Block> all = head.getChildren().values();
+      List<Block> blocks = List.copyOf(all.subList(from, all.size()));
+      return (ps, x, training) -> {
+        NDList out = x;
+        for (Block b : blocks) out = b.forward(ps, out, training);
+        return out;
+      };
     }
   }
 

@@ -36,10 +36,20 @@ public final class Standardize extends AbstractBlock {
     if (meanValues.length != dim || stdValues.length != dim) {
       throw new IllegalArgumentException("standardization needs " + dim + " values");
     }
-    float[] inv = new float[dim];
-    for (int i = 0; i < dim; i++) inv[i] = stdValues[i] > 1e-6f ? 1f / stdValues[i] : 1f;
     mean.getArray().set(meanValues);
-    invStd.getArray().set(inv);
+    invStd.getArray().set(inverse(stdValues));
+  }
+
+  /** 1 / std per feature; a feature with (near) zero spread keeps factor 1. */
+  public static float[] inverse(float[] std) {
+    float[] inv = new float[std.length];
+    for (int i = 0; i < std.length; i++) inv[i] = std[i] > 1e-6f ? 1f / std[i] : 1f;
+    return inv;
+  }
+
+  /** The same arithmetic as the layer's forward pass, for precomputing standardized inputs. */
+  public static NDArray apply(NDArray x, NDArray mean, NDArray invStd) {
+    return x.sub(mean).mul(invStd);
   }
 
   @Override
@@ -48,7 +58,7 @@ public final class Standardize extends AbstractBlock {
     NDArray x = inputs.singletonOrThrow();
     NDArray m = ps.getValue(mean, x.getDevice(), training);
     NDArray s = ps.getValue(invStd, x.getDevice(), training);
-    return new NDList(x.sub(m).mul(s));
+    return new NDList(apply(x, m, s));
   }
 
   @Override

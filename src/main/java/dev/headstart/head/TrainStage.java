@@ -46,6 +46,11 @@ public final class TrainStage {
       throw new ConfigException("'train.sweep.use_views' cannot be swept: the features are loaded once"
           + " for the whole sweep; run the two settings as two sweeps");
     }
+    String n = c.name();
+    if (!n.isBlank() && (n.contains("/") || n.contains("\\") || n.startsWith("."))) {
+      throw new ConfigException("'train.name' must be a plain folder name (no '/', not starting with '.'),"
+          + " got '" + n + "'");
+    }
     Path runsDir = config.resolvePath(c.runs());
     String location = config.featuresLocation();
 
@@ -63,6 +68,10 @@ public final class TrainStage {
       throw new ConfigException("'train.sweep' lists the same setting twice; each point must differ");
     }
 
+    if (sweep && c.parallel() > 1) {
+      log.println("train: train.parallel=" + c.parallel() + " ignored: DJL's PyTorch engine trains one"
+          + " model at a time per process (one gradient collector), so the points run one after another");
+    }
     List<Run> runs = new ArrayList<>();
     long start = System.nanoTime();
     try (TrainingData data = TrainingData.of(features)) {

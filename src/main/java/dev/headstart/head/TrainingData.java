@@ -17,9 +17,12 @@ public final class TrainingData implements AutoCloseable {
   private final NDManager manager;
   private final NDArray trainX;
   private final NDArray trainY;
+  private final NDArray trainYColumn;
   private final NDArray valX;
   private final NDArray valY;
   private float[][] trainMeanStd;
+  private NDArray standardTrainX;
+  private NDArray standardValX;
 
   private TrainingData(LoadedFeatures features, NDManager manager) {
     this.features = features;
@@ -28,6 +31,7 @@ public final class TrainingData implements AutoCloseable {
     FeatureSplit val = features.split("val");
     trainX = tensor(manager, train);
     trainY = labels(manager, train);
+    trainYColumn = trainY.reshape(-1, 1);
     valX = tensor(manager, val);
     valY = labels(manager, val);
   }
@@ -70,6 +74,11 @@ public final class TrainingData implements AutoCloseable {
     return trainY;
   }
 
+  /** Train labels as [N, 1], the shape the loss gathers with (no reshape per batch). */
+  public NDArray trainYColumn() {
+    return trainYColumn;
+  }
+
   public NDArray valX() {
     return valX;
   }
@@ -90,6 +99,22 @@ public final class TrainingData implements AutoCloseable {
   public synchronized float[][] trainMeanStd() {
     if (trainMeanStd == null) trainMeanStd = train().meanAndStd();
     return trainMeanStd;
+  }
+
+  /**
+   * Train and val features standardized once with the train split's statistics, exactly as the
+   * head's {@link Standardize} layer would: runs that standardize train their layers after it on
+   * these, instead of redoing the same affine map on every batch.
+   */
+  public synchronized NDArray[] standardized() {
+    if (standardTrainX == null) {
+      float[][] ms = trainMeanStd();
+      NDArray mean = manager.create(ms[0]);
+      NDArray inv = manager.create(Standardize.inverse(ms[1]));
+      standardTrainX = Standardize.apply(trainX, mean, inv);
+      standardValX = Standardize.apply(valX, mean, inv);
+    }
+    return new NDArray[] {standardTrainX, standardValX};
   }
 
   @Override

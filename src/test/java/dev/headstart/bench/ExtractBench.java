@@ -34,7 +34,7 @@ public final class ExtractBench {
    * The forward pass of several backbone files, interleaved round by round (A B C, A B C, ...)
    * so that a busy machine slows them alike; the best round of each is printed.
    */
-  static void variants(String[] models, int batch, int iters, int rounds, String intra) {
+  static void variants(String[] models, int[] batches, int imagesPerRound, int rounds, String intra) {
     java.util.List<Backbone> loaded = new java.util.ArrayList<>();
     try {
       for (String m : models) {
@@ -42,22 +42,26 @@ public final class ExtractBench {
             Path.of(m).toAbsolutePath().toString(), "", "cpu"), Path.of(".")), Device.cpu(), "fp32"));
       }
       int size = loaded.get(0).card().inputSize();
-      float[] x = new float[batch * 3 * size * size];
+      int maxBatch = java.util.Arrays.stream(batches).max().getAsInt();
+      float[] x = new float[maxBatch * 3 * size * size];
       Random rng = new Random(0);
       for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
-      ImageBatch ib = new ImageBatch(x, batch, size);
-      double[] best = new double[models.length];
+      double[][] best = new double[models.length][batches.length];
       float[][] first = new float[models.length][];
       for (int m = 0; m < models.length; m++) {
-        first[m] = loaded.get(m).forward(ib)[0];
-        loaded.get(m).forward(ib);
+        for (int b : batches) loaded.get(m).forward(new ImageBatch(x, b, size));
+        first[m] = loaded.get(m).forward(new ImageBatch(x, batches[0], size))[0];
       }
       for (int r = 0; r < rounds; r++) {
         for (int m = 0; m < models.length; m++) {
-          long t0 = System.nanoTime();
-          for (int i = 0; i < iters; i++) loaded.get(m).forward(ib);
-          double rate = batch * iters / ((System.nanoTime() - t0) / 1e9);
-          best[m] = Math.max(best[m], rate);
+          for (int bi = 0; bi < batches.length; bi++) {
+            int b = batches[bi];
+            int iters = Math.max(1, imagesPerRound / b);
+            ImageBatch ib = new ImageBatch(x, b, size);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iters; i++) loaded.get(m).forward(ib);
+            best[m][bi] = Math.max(best[m][bi], b * iters / ((System.nanoTime() - t0) / 1e9));
+          }
         }
       }
       for (int m = 0; m < models.length; m++) {
@@ -67,12 +71,51 @@ public final class ExtractBench {
           diff += Math.abs(first[m][k] - first[0][k]);
           norm += Math.abs(first[0][k]);
         }
-        System.out.printf(Locale.ROOT, "{\"what\": \"headstart forward\", \"model\": \"%s\", \"images_per_s\": %.2f, "
-            + "\"batch\": %d, \"intra_op_threads\": \"%s\", \"rounds\": %d, \"rel_l1_vs_first\": %.2e}%n",
-            Path.of(models[m]).getFileName(), best[m], batch, intra, rounds, diff / Math.max(norm, 1e-12));
+        for (int bi = 0; bi < batches.length; bi++) {
+          System.out.printf(Locale.ROOT, "{\"what\": \"headstart forward\", \"model\": \"%s\", \"batch\": %d, "
+              + "\"images_per_s\": %.2f, \"intra_op_threads\": \"%s\", \"rounds\": %d, \"rel_l1_vs_first\": %.2e}%n",
+              Path.of(models[m]).getFileName(), batches[bi], best[m][bi], intra, rounds, diff / Math.max(norm, 1e-12));
+        }
       }
     } finally {
       loaded.forEach(Backbone::close);
+    }
+  }
+
+  /** The data path on one thread, stage by stage: read, hash, decode, resize + crop + normalize. */
+  static void decode(Path root, String model, int rounds) throws Exception {
+    dev.headstart.extract.ModelCard card = dev.headstart.extract.ModelCard.read(
+        Path.of(model.replaceFirst("\\.pt$", ".json")));
+    dev.headstart.extract.Preprocessor pre = new dev.headstart.extract.Preprocessor(card);
+    dev.headstart.extract.ImageDecoder decoder = new dev.headstart.extract.ImageDecoder(100_000_000L);
+    java.util.List<Path> files;
+    try (var walk = java.nio.file.Files.walk(root)) {
+      files = walk.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+    }
+    for (int r = 0; r < rounds; r++) {
+      long read = 0, hash = 0, dec = 0, prep = 0, pixels = 0;
+      for (Path f : files) {
+        long t0 = System.nanoTime();
+        byte[] bytes = java.nio.file.Files.readAllBytes(f);
+        long t1 = System.nanoTime();
+        dev.headstart.io.Hashing.sha256(bytes);
+        long t2 = System.nanoTime();
+        dev.headstart.extract.RgbImage img = decoder.decode(bytes);
+        long t3 = System.nanoTime();
+        pre.eval(img);
+        long t4 = System.nanoTime();
+        read += t1 - t0;
+        hash += t2 - t1;
+        dec += t3 - t2;
+        prep += t4 - t3;
+        pixels += (long) img.width() * img.height();
+      }
+      int n = files.size();
+      System.out.printf(Locale.ROOT, "{\"what\": \"headstart data path, one thread\", \"round\": %d, \"images\": %d, "
+          + "\"mean_megapixels\": %.3f, \"ms_read\": %.2f, \"ms_sha256\": %.2f, \"ms_decode\": %.2f, "
+          + "\"ms_resize_crop_normalize\": %.2f, \"images_per_s\": %.1f}%n",
+          r, n, pixels / 1e6 / n, read / 1e6 / n, hash / 1e6 / n, dec / 1e6 / n, prep / 1e6 / n,
+          n / ((read + hash + dec + prep) / 1e9));
     }
   }
 
@@ -89,8 +132,14 @@ public final class ExtractBench {
     String mode = a.getOrDefault("mode", "both");
     String intra = System.getProperty("ai.djl.pytorch.num_threads", "default");
 
+    if (mode.equals("decode")) {
+      decode(Path.of(images), model, Integer.parseInt(a.getOrDefault("rounds", "2")));
+      return;
+    }
     if (mode.equals("variants")) {
-      variants(a.get("models").split(","), batch, iters, Integer.parseInt(a.getOrDefault("rounds", "3")), intra);
+      int[] batches = java.util.Arrays.stream(a.getOrDefault("batches", String.valueOf(batch)).split(","))
+          .mapToInt(Integer::parseInt).toArray();
+      variants(a.get("models").split(","), batches, batch * iters, Integer.parseInt(a.getOrDefault("rounds", "3")), intra);
       return;
     }
     if (!mode.equals("forward")) {
@@ -111,7 +160,8 @@ public final class ExtractBench {
       System.out.printf(Locale.ROOT, "{\"what\": \"headstart extract\", \"images\": %d, \"seconds\": %.2f, "
           + "\"images_per_s\": %.2f, \"decode_threads\": %.0f, \"intra_op_threads\": \"%s\", \"batch\": %d, "
           + "\"precision\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f}%n",
-          r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"), intra, batch, precision,
+          r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"),
+          String.valueOf(m.timings().get("intra_op_threads")), batch, precision,
           m.timings().get("decode_thread_seconds"), m.timings().get("forward_seconds"),
           m.timings().get("write_seconds"));
     }

@@ -224,6 +224,41 @@ class TrainCommandTest {
     assertRefused("'train.head' must be one of", "--head", "cnn");
     assertRefused("unknown key 'train.sweep.lrr'", "--sweep", "lrr=0.1,0.2");
     assertRefused("'train.momentum'", "--sweep", "momentum=0.9,1.5");
+    assertRefused("'train.name' must be a plain folder name", "--name", "../elsewhere");
+    assertRefused("'train.batch_size' must be 0 or more", "--batch-size", "-4");
+  }
+
+  @Test
+  void patienceStopsWhenValidationLossStopsFalling() throws Exception {
+    SyntheticStore.write(store, List.of("a", "b", "c"), 40, 15, 12, 0.5, 0);
+    // a large constant learning rate overfits quickly, so val loss turns up early
+    assertThat(train("--epochs", "60", "--patience", "2", "--lr", "0.5", "--scheduler", "none", "--head", "mlp",
+        "--hidden", "64", "--dropout", "0", "--name", "patient")).isZero();
+    JsonObject metrics = json(runs.resolve("patient/metrics.json"));
+    int epochs = metrics.get("epochs").getAsInt();
+    assertThat(epochs).isLessThan(60);
+    List<Double> valLoss = Files.readAllLines(runs.resolve("patient/history.csv")).stream()
+        .filter(l -> l.contains(",val,")).map(l -> Double.parseDouble(l.split(",")[2])).toList();
+    assertThat(valLoss).hasSize(epochs);
+    double lowestBefore = valLoss.subList(0, epochs - 2).stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    // the last two epochs did not go below the lowest loss before them: exactly why it stopped
+    assertThat(valLoss.get(epochs - 1)).isGreaterThanOrEqualTo(lowestBefore);
+    assertThat(valLoss.get(epochs - 2)).isGreaterThanOrEqualTo(lowestBefore);
+    assertThat(json(runs.resolve("patient/config.json")).getAsJsonObject("hyperparameters")
+        .get("stopped_early").getAsBoolean()).isTrue();
+  }
+
+  @Test
+  void augmentedViewsTrainOnlyWhenAskedAndNeverValidate() throws Exception {
+    SyntheticStore.write(store, TWO, 30, 10, 8, 3.0, 2);
+    assertThat(train("--epochs", "2", "--name", "plain")).isZero();
+    assertThat(train("--epochs", "2", "--use-views", "--name", "views")).isZero();
+    JsonObject plain = json(runs.resolve("plain/metrics.json"));
+    JsonObject views = json(runs.resolve("views/metrics.json"));
+    assertThat(plain.get("train_count").getAsInt()).isEqualTo(60);
+    assertThat(views.get("train_count").getAsInt()).isEqualTo(180);
+    assertThat(views.get("val_count").getAsInt()).isEqualTo(20);
+    assertThat(Files.readAllLines(runs.resolve("views/predictions.csv"))).hasSize(21);
   }
 
   private static String[] concat(String[] a, String... b) {
