@@ -39,7 +39,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--name", paramLabel = "NAME",
       description = "Run name (train.name). Default: derived from the settings, e.g."
-          + " head-linear-sgd-lr0.001-bs8-e25-1a2b3c, so different settings never overwrite each other."
+          + " head-linear-sgd-lr0.01-bs16-e25-1a2b3c, so different settings never overwrite each other."
           + " With --sweep: the name of the sweep's ranking CSV.")
   String name;
 

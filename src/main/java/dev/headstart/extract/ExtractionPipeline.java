@@ -88,7 +88,9 @@ final class ExtractionPipeline {
       Iterator<Task> todo = chunks.stream()
           .flatMap(c -> c.images().stream().map(e -> new Task(e, c.viewsPerImage()))).iterator();
       ArrayDeque<Future<Decoded>> inFlight = new ArrayDeque<>();
-      int window = Math.max(2 * batchSize, 4 * threads);
+      // two batches of tensors in flight (an image brings 1 + views of them), whatever the dataset
+      int maxViews = chunks.stream().mapToInt(Chunk::viewsPerImage).max().orElse(0);
+      int window = Math.max(2 * threads, (2 * batchSize + maxViews) / (1 + maxViews));
       float[] buffer = new float[batchSize * preprocessor.tensorSize()];
       for (Chunk chunk : chunks) {
         long t0 = System.nanoTime();

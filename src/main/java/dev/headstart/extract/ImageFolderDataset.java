@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -117,16 +118,16 @@ public final class ImageFolderDataset {
     List<ImageEntry> shuffled = new ArrayList<>(entries);
     Collections.shuffle(shuffled, new Random(seed * 1_000_003L + entries.get(0).labelName().hashCode()));
     int nVal = Math.min((int) Math.round(entries.size() * fraction), entries.size() - 1);
-    List<ImageEntry> held = new ArrayList<>();
-    for (int i = 0; i < shuffled.size(); i++) {
-      ImageEntry e = shuffled.get(i);
-      if (i < nVal) held.add(new ImageEntry(e.file(), e.path(), VAL, e.label(), e.labelName()));
+    Set<String> held = new HashSet<>();
+    for (ImageEntry e : shuffled.subList(0, nVal)) held.add(e.path());
+    // both parts keep the sorted order of the folder
+    for (ImageEntry e : entries) {
+      if (held.contains(e.path())) {
+        val.add(new ImageEntry(e.file(), e.path(), VAL, e.label(), e.labelName()));
+      } else {
+        train.add(e);
+      }
     }
-    Set<String> heldPaths = new java.util.HashSet<>();
-    for (ImageEntry e : held) heldPaths.add(e.path());
-    for (ImageEntry e : entries) if (!heldPaths.contains(e.path())) train.add(e);
-    held.sort(java.util.Comparator.comparing(ImageEntry::path));
-    val.addAll(held);
   }
 
   private static List<ImageEntry> otherSplit(Path root, String split, List<String> classes,

@@ -37,7 +37,8 @@ final class SplitCollector {
     this.dim = dim;
     this.keepViews = keepViews;
     int capacity = Math.max(16, expectedRows);
-    features = new float[Math.multiplyExact(capacity, dim)];
+    if ((long) capacity * dim > MAX_FLOATS) throw tooLarge(capacity);
+    features = new float[capacity * dim];
     labels = new int[capacity];
     views = new int[capacity];
   }
@@ -56,8 +57,20 @@ final class SplitCollector {
     view = 0;
   }
 
+  /** The most floats one Java array holds; a split beyond it cannot be one contiguous array. */
+  static final long MAX_FLOATS = Integer.MAX_VALUE - 8;
+
+  private FeatureStoreException tooLarge(long rowCount) {
+    return new FeatureStoreException("split " + split + " has " + rowCount + " rows of " + dim + " features, more than"
+        + " one array holds (" + MAX_FLOATS + " floats): train on fewer rows (without --use-views) or a"
+        + " backbone with fewer features");
+  }
+
   void addFloat(float v) {
-    if (cursor == features.length) features = Arrays.copyOf(features, Math.max(cursor + dim, (int) Math.min(Integer.MAX_VALUE - 8, cursor * 3L / 2)));
+    if (cursor == features.length) {
+      if ((long) cursor + dim > MAX_FLOATS) throw tooLarge(rows + 1L);
+      features = Arrays.copyOf(features, (int) Math.min(MAX_FLOATS, Math.max(cursor + (long) dim, cursor * 3L / 2)));
+    }
     features[cursor++] = v;
     if (v != v) nan = true;
   }

@@ -46,6 +46,11 @@ public final class TrainStage {
       throw new ConfigException("'train.sweep.use_views' cannot be swept: the features are loaded once"
           + " for the whole sweep; run the two settings as two sweeps");
     }
+    String n = c.name();
+    if (!n.isBlank() && (n.contains("/") || n.contains("\\") || n.startsWith("."))) {
+      throw new ConfigException("'train.name' must be a plain folder name (no '/', not starting with '.'),"
+          + " got '" + n + "'");
+    }
     Path runsDir = config.resolvePath(c.runs());
     String location = config.featuresLocation();
 

@@ -282,4 +282,48 @@ class ExtractStageTest {
     assertThat(reason(m, "val/dog/huge.png")).isNull();
     assertThat(readWithDuckDb()).hasSize(19);
   }
+
+  @Test
+  void extractGivesPyTorchsFeaturesForTheReferenceImages() throws Exception {
+    // decode + preprocess + forward + Parquet against features that Debian's PyTorch computed
+    // from the same files (tools/make_fixtures.py): the whole path, not just the model
+    Path refData = dir.resolve("reference");
+    var ref = com.google.gson.JsonParser.parseString(Files.readString(
+        BackboneLoaderTest.BACKBONES.resolve("features_reference.json"))).getAsJsonObject();
+    Map<String, com.google.gson.JsonArray> expected = new HashMap<>();
+    int i = 0;
+    for (var e : ref.getAsJsonArray("images")) {
+      String image = e.getAsJsonObject().get("image").getAsString();
+      Path src = BackboneLoaderTest.BACKBONES.resolve(image).normalize();
+      String rel = (i++ % 2 == 0 ? "train/a/" : "train/b/") + src.getFileName();
+      Files.createDirectories(refData.resolve(rel).getParent());
+      Files.copy(src, refData.resolve(rel));
+      expected.put(rel, e.getAsJsonObject().getAsJsonArray("features"));
+    }
+    extract("data.root=reference", "data.val_fraction=0", "extract.max_pixels=1000000");
+    Map<String, float[]> rows = readWithDuckDbAnyLabel();
+    assertThat(rows).hasSize(3);
+    double worst = 0;
+    for (var e : expected.entrySet()) {
+      float[] got = rows.get(e.getKey());
+      for (int k = 0; k < got.length; k++) worst = Math.max(worst, Math.abs(got[k] - e.getValue().get(k).getAsFloat()));
+    }
+    System.out.printf("extract vs PyTorch on the reference images: max |diff| = %.2e%n", worst);
+    assertThat(worst).isLessThan(1e-5);
+  }
+
+  private Map<String, float[]> readWithDuckDbAnyLabel() throws Exception {
+    Map<String, float[]> rows = new HashMap<>();
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT path, features FROM read_parquet('" + store + "/*/part-*.parquet')")) {
+      while (rs.next()) {
+        Object[] values = (Object[]) rs.getArray("features").getArray();
+        float[] f = new float[values.length];
+        for (int k = 0; k < f.length; k++) f[k] = ((Number) values[k]).floatValue();
+        rows.put(rs.getString("path"), f);
+      }
+    }
+    return rows;
+  }
 }

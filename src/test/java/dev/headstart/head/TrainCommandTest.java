@@ -224,6 +224,8 @@ class TrainCommandTest {
     assertRefused("'train.head' must be one of", "--head", "cnn");
     assertRefused("unknown key 'train.sweep.lrr'", "--sweep", "lrr=0.1,0.2");
     assertRefused("'train.momentum'", "--sweep", "momentum=0.9,1.5");
+    assertRefused("'train.name' must be a plain folder name", "--name", "../elsewhere");
+    assertRefused("'train.batch_size' must be 0 or more", "--batch-size", "-4");
   }
 
   @Test
