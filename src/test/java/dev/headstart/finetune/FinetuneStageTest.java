@@ -156,7 +156,10 @@ class FinetuneStageTest {
         for (String line : lines.subList(1, lines.size())) {
           String[] f = line.split(",");
           RgbImage img = decode(decoder, dir.resolve("images").resolve(f[0]));
-          float[] probs = m.probabilities(pre.eval(img), 1)[0];
+          float[] x = pre.eval(img);
+          float[] probs = m.probabilities(x, 1)[0];
+          // predict reuses one batch buffer: only the first n images count
+          assertThat(m.probabilities(Arrays.copyOf(x, 3 * x.length), 1)[0]).containsExactly(probs);
           int predicted = argmax(probs);
           assertThat(predicted).as(f[0]).isEqualTo(Integer.parseInt(f[3]));
           assertThat((double) probs[predicted]).isCloseTo(Double.parseDouble(f[5]),
