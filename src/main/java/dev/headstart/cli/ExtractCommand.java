@@ -103,7 +103,7 @@ public final class ExtractCommand implements Callable<Integer> {
     try {
       new ExtractStage(config.load()).run();
       return 0;
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       throw new UserException("extract failed: " + e.getMessage()
           + " (finished parts are kept; rerun ./extract to continue)", e);
     }

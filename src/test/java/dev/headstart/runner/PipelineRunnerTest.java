@@ -103,10 +103,11 @@ class PipelineRunnerTest {
   @Test
   void aHeadHyperparameterRerunsTrainAndReportOnly() throws IOException {
     run(Map.of(), plain());
-    PipelineRunner.Outcome o = run(Map.of("train.lr", "0.01"), plain());
+    PipelineRunner.Outcome o = run(Map.of("train.lr", "0.25"), plain());
     assertThat(executed).containsExactly("train", "report");
-    assertThat(o.decisions().get(1).reason()).contains("train.lr: 0.001 -> 0.01");
-    assertThat(Files.exists(dir.resolve("runs/head-lr0.01/metrics.json"))).isTrue();
+    assertThat(o.decisions().get(1).reason())
+        .contains("train.lr: " + dev.headstart.config.TrainConfig.DEFAULTS.lr() + " -> 0.25");
+    assertThat(Files.exists(dir.resolve("runs/head-lr0.25/metrics.json"))).isTrue();
   }
 
   @Test
