@@ -110,7 +110,10 @@ public final class HeadTrainer {
     final ParameterStore ps;
     final List<Parameter> trainable = new ArrayList<>();
     final List<HistoryRow> history = new ArrayList<>();
-    final long start = System.nanoTime();
+    // this head's own time: setup, its steps plus its share of each batch gather, validation
+    // and finishing (heads trained in lockstep interleave, so wall time since start would
+    // count the others' work too)
+    long ownNanos;
     long trainNanos;
     double[] lastTrain;
     int epochsRun;
@@ -131,6 +134,7 @@ public final class HeadTrainer {
       boolean mlp = c.head().equals(HeadSpec.MLP);
       spec = new HeadSpec(c.head(), data.dim(), data.numClasses(), mlp ? c.hidden() : List.of(),
           mlp ? c.dropout() : 0, c.standardize());
+      long t0 = System.nanoTime();
       manager = data.manager().newSubManager();
       head = HeadFactory.create(spec, manager, c.seed());
       if (spec.standardize()) {
@@ -147,6 +151,7 @@ public final class HeadTrainer {
       for (Pair<String, Parameter> p : head.getParameters()) {
         if (p.getValue().requiresGradient()) trainable.add(p.getValue());
       }
+      ownNanos = System.nanoTime() - t0;
     }
 
     /** One optimizer step on a batch (inside the phase's gradient collector). */
@@ -177,13 +182,14 @@ public final class HeadTrainer {
       progress.accept(String.format(java.util.Locale.ROOT,
           "epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  (%.2f s)",
           epoch, c.epochs(), lastTrain[0], lastTrain[1], val.loss, val.accuracy, (trainNanos + t2 - t1) / 1e9));
-      trainNanos = 0;
       if (val.accuracy > bestAcc) {
         bestAcc = val.accuracy;
         bestAccLoss = val.loss;
         bestEpoch = epoch;
         bestParams = parameters(head);
       }
+      ownNanos += trainNanos + System.nanoTime() - t1;
+      trainNanos = 0;
       if (val.loss < lowestValLoss) {
         lowestValLoss = val.loss;
         sinceLower = 0;
@@ -196,15 +202,16 @@ public final class HeadTrainer {
 
     /** Restores the best epoch and predicts val with the whole head (what predict does). */
     TrainOutcome finish() {
+      long t = System.nanoTime();
       restore(head, bestParams, manager);
       // a ParameterStore keeps the arrays it handed out; the restored ones need a fresh store
       Evaluation best = evaluate(Forward.of(head), data.valX(), new ParameterStore(manager, false), loss, manager, true);
       if (best.accuracy != bestAcc) {
         throw new IllegalStateException("the restored best epoch scores " + best.accuracy + ", recorded " + bestAcc);
       }
+      ownNanos += System.nanoTime() - t;
       return new TrainOutcome(c, spec, List.copyOf(history), epochsRun, bestEpoch, bestAcc, bestAccLoss,
-          lastTrain[1], best.predicted, best.probability, bestParams, (System.nanoTime() - start) / 1e9,
-          stoppedEarly);
+          lastTrain[1], best.predicted, best.probability, bestParams, ownNanos / 1e9, stoppedEarly);
     }
   }
 
