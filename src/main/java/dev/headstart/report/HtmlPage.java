@@ -52,7 +52,7 @@ final class HtmlPage {
       html.append("<section><h2>Confusion matrices</h2><div class=\"row\">");
       for (String svg : c.charts().confusions()) html.append("<div>").append(svg).append("</div>");
       html.append("</div></section>\n");
-      section("Per-class accuracy", "The best run and the best finetune baseline.", c.charts().perClass());
+      section("Per-class accuracy", "The best run, the best finetune baseline and the best head.", c.charts().perClass());
       gallery(c);
       c.sweep().ifPresent(this::sweep);
     }
