@@ -80,7 +80,7 @@ public final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "Seed of head init, scratch init, augmentation and shuffling (finetune.seed).")
   Long seed;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Image decoding threads; 0 = one per core (finetune.threads).")
+  @Option(names = "--threads", paramLabel = "N", description = "Threads that decode, crop and normalize images; 0 = a quarter of the cores. libtorch gets the cores they leave (finetune.threads).")
   Integer threads;
 
   @Option(names = "--name", paramLabel = "PREFIX",

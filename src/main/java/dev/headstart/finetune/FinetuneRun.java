@@ -83,7 +83,7 @@ public final class FinetuneRun {
       GroupLearningRates lr = GroupLearningRates.of(cfg, train.batchesPerEpoch(), backboneIds);
       DefaultTrainingConfig tc = new DefaultTrainingConfig(new AuxLoss())
           .optOptimizer(optimizer(cfg, lr))
-          .optDevices(new ai.djl.Device[] {in.device()});
+          .optDevices(new Device[] {in.device()});
 
       Map<String, Object> hyper = hyperparameters(cfg, trained);
       Map<String, Object> identity = new LinkedHashMap<>(hyper);
@@ -189,8 +189,7 @@ public final class FinetuneRun {
   }
 
   private ImageSplitDataset dataset(DecodedImages images, boolean train) {
-    int threads = Math.max(1, in.config().threads() == 0
-        ? Runtime.getRuntime().availableProcessors() : in.config().threads());
+    int threads = FinetuneStage.decodeThreads(in.config().threads());
     return ImageSplitDataset.builder().images(images).preprocessor(in.preprocessor())
         .augment(train, in.config().seed())
         .batches(in.config().batchSize(), train)

@@ -19,6 +19,7 @@ import dev.headstart.io.Json;
 import dev.headstart.runs.RunConfig;
 import dev.headstart.runs.RunLayout;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,13 +95,14 @@ public final class FinetunedModel implements AutoCloseable {
   }
 
   /**
-   * Class probabilities of n preprocessed images laid out one after another in batch (each
-   * 3 x input_size x input_size, as {@link Preprocessor#eval} writes them).
+   * Class probabilities of the first n preprocessed images laid out one after another in batch
+   * (each 3 x input_size x input_size, as {@link Preprocessor#eval} writes them).
    */
   public float[][] probabilities(float[] batch, int n) {
     int s = card.inputSize();
     try (NDManager scope = model.getNDManager().newSubManager()) {
-      NDArray x = scope.create(batch, new Shape(n, 3, s, s));
+      // the caller's buffer may be longer than n images (a reused batch buffer)
+      NDArray x = scope.create(FloatBuffer.wrap(batch, 0, n * 3 * s * s), new Shape(n, 3, s, s));
       NDArray probs = net.forward(new ParameterStore(scope, false), new NDList(x), false).head().softmax(1);
       float[] flat = probs.toFloatArray();
       int k = classes().size();

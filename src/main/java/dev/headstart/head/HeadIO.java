@@ -33,7 +33,7 @@ public final class HeadIO {
 
   public static void save(Block head, Path file) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+    Path tmp = AtomicFiles.tempFor(file);
     try {
       try (OutputStream os = Files.newOutputStream(tmp);
           DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os))) {

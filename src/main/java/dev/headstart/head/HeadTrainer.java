@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * Trains one head on {@link TrainingData} the way the seeds' train_model does: each epoch a train
+ * Trains heads on {@link TrainingData} the way the seeds' train_model does: each epoch a train
  * phase (shuffled mini-batches, running loss and accuracy) and a val phase (view 0, no dropout);
  * the parameters of the epoch with the best validation accuracy are kept and restored at the end.
  * Optional early stopping on validation loss. Same seed, same machine: the same history bit for
@@ -40,83 +40,178 @@ public final class HeadTrainer {
     this.data = data;
   }
 
+  /** Trains one head. */
   public TrainOutcome train(TrainConfig c, Consumer<String> progress) {
-    long start = System.nanoTime();
-    HeadSpec spec = new HeadSpec(c.head(), data.dim(), data.numClasses(),
-        c.head().equals(HeadSpec.MLP) ? c.hidden() : List.of(), c.head().equals(HeadSpec.MLP) ? c.dropout() : 0,
-        c.standardize());
-    int n = data.train().rows();
-    int batch = c.batchSize() == 0 || c.batchSize() > n ? n : c.batchSize();
-    int stepsPerEpoch = (n + batch - 1) / batch;
+    return trainTogether(List.of(c), progress).get(0);
+  }
 
-    try (NDManager m = data.manager().newSubManager()) {
-      SequentialBlock head = HeadFactory.create(spec, m, c.seed());
+  /**
+   * Whether two settings can train in lockstep: the same batches in the same order (batch size,
+   * seed, input standardization) and no dropout, whose random masks would interleave. Heads
+   * trained together get exactly the history and weights they get alone.
+   */
+  public static boolean canShareBatches(TrainConfig a, TrainConfig b) {
+    return a.batchSize() == b.batchSize() && a.seed() == b.seed() && a.standardize() == b.standardize()
+        && a.useViews() == b.useViews() && !usesDropout(a) && !usesDropout(b);
+  }
+
+  private static boolean usesDropout(TrainConfig c) {
+    return c.head().equals(HeadSpec.MLP) && c.dropout() > 0 && !c.hidden().isEmpty();
+  }
+
+  /**
+   * Trains several heads in lockstep over the same shuffled batches: each batch is gathered once
+   * for all of them (at large batches the gather is the biggest cost of a step), and all share
+   * one gradient collector. DJL's PyTorch engine allows one collector per process, so this is
+   * how a sweep trains points "in parallel". The settings must pass {@link #canShareBatches}.
+   */
+  public List<TrainOutcome> trainTogether(List<TrainConfig> configs, Consumer<String> progress) {
+    TrainConfig first = configs.get(0);
+    for (TrainConfig c : configs) {
+      if (c != first && !canShareBatches(first, c)) {
+        throw new IllegalArgumentException("settings cannot train in lockstep: " + first + " and " + c);
+      }
+    }
+    int n = data.train().rows();
+    int batch = first.batchSize() == 0 || first.batchSize() > n ? n : first.batchSize();
+    int steps = (n + batch - 1) / batch;
+    List<HeadRun> runs = new ArrayList<>();
+    try {
+      for (TrainConfig c : configs) runs.add(new HeadRun(c, steps));
+      NDArray trainX = first.standardize() ? data.standardized()[0] : data.trainX();
+      SplittableRandom shuffle = new SplittableRandom(first.seed());
+      long[] order = new long[n];
+      for (int i = 0; i < n; i++) order[i] = i;
+      for (int epoch = 1; runs.stream().anyMatch(r -> !r.done); epoch++) {
+        shuffle(order, shuffle);
+        trainEpoch(runs, trainX, order, batch);
+        for (HeadRun r : runs) {
+          if (!r.done) r.endEpoch(epoch, configs.size() == 1 ? progress : line -> {});
+        }
+      }
+      List<TrainOutcome> out = new ArrayList<>();
+      for (HeadRun r : runs) out.add(r.finish());
+      return out;
+    } finally {
+      for (HeadRun r : runs) r.manager.close();
+    }
+  }
+
+  /** One head being trained: its block, optimizer, history and best epoch so far. */
+  private final class HeadRun {
+    final TrainConfig c;
+    final HeadSpec spec;
+    final NDManager manager;
+    final SequentialBlock head;
+    final Forward body;
+    final NDArray valX;
+    final Optimizer optimizer;
+    final SmoothedCrossEntropyLoss loss;
+    final ParameterStore ps;
+    final List<Parameter> trainable = new ArrayList<>();
+    final List<HistoryRow> history = new ArrayList<>();
+    // this head's own time: setup, its steps plus its share of each batch gather, validation
+    // and finishing (heads trained in lockstep interleave, so wall time since start would
+    // count the others' work too)
+    long ownNanos;
+    long trainNanos;
+    double[] lastTrain;
+    int epochsRun;
+    int bestEpoch;
+    double bestAcc = -1;
+    double bestAccLoss = Double.NaN;
+    byte[] bestParams;
+    double lowestValLoss = Double.POSITIVE_INFINITY;
+    int sinceLower;
+    boolean stoppedEarly;
+    boolean done;
+    // the current epoch's batch losses and predictions, reduced once at its end
+    NDList losses;
+    NDList predictions;
+
+    HeadRun(TrainConfig c, int stepsPerEpoch) {
+      this.c = c;
+      boolean mlp = c.head().equals(HeadSpec.MLP);
+      spec = new HeadSpec(c.head(), data.dim(), data.numClasses(), mlp ? c.hidden() : List.of(),
+          mlp ? c.dropout() : 0, c.standardize());
+      long t0 = System.nanoTime();
+      manager = data.manager().newSubManager();
+      head = HeadFactory.create(spec, manager, c.seed());
       if (spec.standardize()) {
         float[][] ms = data.trainMeanStd();
         HeadFactory.standardization(head).orElseThrow().set(ms[0], ms[1]);
       }
       // a standardizing head trains its layers after the fixed affine one on features
       // standardized once for all runs (bit for bit what the layer computes)
-      Forward body = spec.standardize() ? Forward.layers(head, 1) : Forward.of(head);
-      NDArray trainX = spec.standardize() ? data.standardized()[0] : data.trainX();
-      NDArray valX = spec.standardize() ? data.standardized()[1] : data.valX();
-      Optimizer optimizer = Optimizers.of(c, Schedules.of(c, stepsPerEpoch));
-      SmoothedCrossEntropyLoss loss = new SmoothedCrossEntropyLoss((float) c.labelSmoothing());
-      ParameterStore ps = new ParameterStore(m, false);
-      List<Parameter> trainable = new ArrayList<>();
-      for (Pair<String, Parameter> p : head.getParameters()) if (p.getValue().requiresGradient()) trainable.add(p.getValue());
-      SplittableRandom shuffle = new SplittableRandom(c.seed());
-      long[] order = new long[n];
-      for (int i = 0; i < n; i++) order[i] = i;
+      body = spec.standardize() ? Forward.layers(head, 1) : Forward.of(head);
+      valX = spec.standardize() ? data.standardized()[1] : data.valX();
+      optimizer = Optimizers.of(c, Schedules.of(c, stepsPerEpoch));
+      loss = new SmoothedCrossEntropyLoss((float) c.labelSmoothing());
+      ps = new ParameterStore(manager, false);
+      for (Pair<String, Parameter> p : head.getParameters()) {
+        if (p.getValue().requiresGradient()) trainable.add(p.getValue());
+      }
+      ownNanos = System.nanoTime() - t0;
+    }
 
-      List<HistoryRow> history = new ArrayList<>();
-      int bestEpoch = 0;
-      double bestAcc = -1;
-      double bestAccLoss = Double.NaN;
-      byte[] bestParams = null;
-      double lowestValLoss = Double.POSITIVE_INFINITY;
-      int sinceLower = 0;
-      double trainAcc = Double.NaN;
-      int epoch = 0;
-      boolean stoppedEarly = false;
-
-      while (epoch < c.epochs()) {
-        epoch++;
-        long t0 = System.nanoTime();
-        shuffle(order, shuffle);
-        double[] lossAcc = trainEpoch(body, trainX, ps, optimizer, loss, trainable, order, batch, m);
-        trainAcc = lossAcc[1];
-        long t1 = System.nanoTime();
-        Evaluation val = evaluate(body, valX, ps, loss, m, false);
-        long t2 = System.nanoTime();
-        history.add(new HistoryRow(epoch, "train", lossAcc[0], lossAcc[1], (t1 - t0) / 1e9));
-        history.add(new HistoryRow(epoch, "val", val.loss, val.accuracy, (t2 - t1) / 1e9));
-        if (val.accuracy > bestAcc) {
-          bestAcc = val.accuracy;
-          bestAccLoss = val.loss;
-          bestEpoch = epoch;
-          bestParams = parameters(head);
-        }
-        progress.accept(String.format(java.util.Locale.ROOT,
-            "epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  (%.2f s)",
-            epoch, c.epochs(), lossAcc[0], lossAcc[1], val.loss, val.accuracy, (t2 - t0) / 1e9));
-        if (val.loss < lowestValLoss) {
-          lowestValLoss = val.loss;
-          sinceLower = 0;
-        } else if (c.patience() > 0 && ++sinceLower >= c.patience()) {
-          stoppedEarly = epoch < c.epochs();
-          break;
+    /** One optimizer step on a batch (inside the phase's gradient collector). */
+    void step(GradientCollector gc, NDArray xb, NDArray yb) {
+      long t = System.nanoTime();
+      NDArray logits = body.apply(ps, new NDList(xb), true).singletonOrThrow();
+      NDArray l = loss.evaluate(new NDList(yb), new NDList(logits));
+      gc.backward(l);
+      for (Parameter p : trainable) {
+        NDArray w = p.getArray();
+        try (NDArray g = w.getGradient()) {
+          optimizer.update(p.getId(), w, g);
         }
       }
-      restore(head, bestParams, m);
+      losses.add(l);
+      predictions.add(logits.argMax(1));
+      trainNanos += System.nanoTime() - t;
+    }
+
+    /** Validation, history, best epoch and early stopping after the epoch's train phase. */
+    void endEpoch(int epoch, Consumer<String> progress) {
+      long t1 = System.nanoTime();
+      Evaluation val = evaluate(body, valX, ps, loss, manager, false);
+      long t2 = System.nanoTime();
+      epochsRun = epoch;
+      history.add(new HistoryRow(epoch, "train", lastTrain[0], lastTrain[1], trainNanos / 1e9));
+      history.add(new HistoryRow(epoch, "val", val.loss, val.accuracy, (t2 - t1) / 1e9));
+      progress.accept(String.format(java.util.Locale.ROOT,
+          "epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  (%.2f s)",
+          epoch, c.epochs(), lastTrain[0], lastTrain[1], val.loss, val.accuracy, (trainNanos + t2 - t1) / 1e9));
+      if (val.accuracy > bestAcc) {
+        bestAcc = val.accuracy;
+        bestAccLoss = val.loss;
+        bestEpoch = epoch;
+        bestParams = parameters(head);
+      }
+      ownNanos += trainNanos + System.nanoTime() - t1;
+      trainNanos = 0;
+      if (val.loss < lowestValLoss) {
+        lowestValLoss = val.loss;
+        sinceLower = 0;
+      } else if (c.patience() > 0 && ++sinceLower >= c.patience()) {
+        stoppedEarly = epoch < c.epochs();
+        done = true;
+      }
+      if (epoch >= c.epochs()) done = true;
+    }
+
+    /** Restores the best epoch and predicts val with the whole head (what predict does). */
+    TrainOutcome finish() {
+      long t = System.nanoTime();
+      restore(head, bestParams, manager);
       // a ParameterStore keeps the arrays it handed out; the restored ones need a fresh store
-      // the whole head (its own standardization included) on the raw features: what predict does
-      Evaluation best = evaluate(Forward.of(head), data.valX(), new ParameterStore(m, false), loss, m, true);
+      Evaluation best = evaluate(Forward.of(head), data.valX(), new ParameterStore(manager, false), loss, manager, true);
       if (best.accuracy != bestAcc) {
         throw new IllegalStateException("the restored best epoch scores " + best.accuracy + ", recorded " + bestAcc);
       }
-      return new TrainOutcome(c, spec, List.copyOf(history), epoch, bestEpoch, bestAcc, bestAccLoss, trainAcc,
-          best.predicted, best.probability, bestParams, (System.nanoTime() - start) / 1e9, stoppedEarly);
+      ownNanos += System.nanoTime() - t;
+      return new TrainOutcome(c, spec, List.copyOf(history), epochsRun, bestEpoch, bestAcc, bestAccLoss,
+          lastTrain[1], best.predicted, best.probability, bestParams, ownNanos / 1e9, stoppedEarly);
     }
   }
 
@@ -131,28 +226,30 @@ public final class HeadTrainer {
   }
 
   /**
-   * One pass over the train split; returns mean loss and accuracy (running, as the seeds report).
-   * Each step issues as few engine calls as it can: batch losses and predictions are kept as
-   * they are and reduced once at the end of the epoch, not synchronized step by step.
+   * One pass over the train split for every head still training; each head's mean loss and
+   * accuracy (running, as the seeds report) land in its lastTrain. Each batch gathers its rows by
+   * index from the one [N, D] tensor, once for all heads: no per-row copies, and no copy of the
+   * whole split per epoch either (that costs more than all the small gathers). A full batch
+   * needs no gather at all: its gradient does not depend on the row order. One collector serves
+   * the whole phase: the same gradients as one per step (optimizer updates are not recorded),
+   * with fewer engine calls.
    */
-  private double[] trainEpoch(Forward head, NDArray trainX, ParameterStore ps, Optimizer optimizer,
-      SmoothedCrossEntropyLoss loss, List<Parameter> trainable, long[] order, int batch, NDManager runManager) {
+  private void trainEpoch(List<HeadRun> runs, NDArray trainX, long[] order, int batch) {
     int n = order.length;
     int steps = (n + batch - 1) / batch;
-    // one collector for the whole phase, not one per step: the same gradients (optimizer updates
-    // run without recording), three fewer engine calls per step
-    try (NDManager em = runManager.newSubManager();
+    List<HeadRun> active = runs.stream().filter(r -> !r.done).toList();
+    try (NDManager em = data.manager().newSubManager();
         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      // each batch gathers its rows by index from the one [N, D] tensor: no per-row copies, and
-      // no copy of the whole split per epoch either (that costs more than all the small gathers).
-      // A full batch needs no gather at all: its gradient does not depend on the row order
       NDArray perm = em.create(order);
       NDList labelBatches = new NDList(steps);
-      NDList losses = new NDList(steps);
-      NDList predictions = new NDList(steps);
       float[] weights = new float[steps];
+      for (HeadRun r : active) {
+        r.losses = new NDList(steps);
+        r.predictions = new NDList(steps);
+      }
       for (int step = 0, s = 0; s < n; step++, s += batch) {
         int e = Math.min(n, s + batch);
+        long t = System.nanoTime();
         NDArray xb;
         NDArray yb;
         if (steps == 1) {
@@ -163,25 +260,26 @@ public final class HeadTrainer {
           xb = trainX.get(em, rows);
           yb = data.trainYColumn().get(em, rows);
         }
-        NDArray logits = head.apply(ps, new NDList(xb), true).singletonOrThrow();
-        NDArray l = loss.evaluate(new NDList(yb), new NDList(logits));
-        gc.backward(l);
-        for (Parameter p : trainable) {
-          NDArray w = p.getArray();
-          try (NDArray g = w.getGradient()) {
-            optimizer.update(p.getId(), w, g);
-          }
-        }
-        losses.add(l);
-        predictions.add(logits.argMax(1));
+        long share = (System.nanoTime() - t) / active.size();
         labelBatches.add(yb);
         weights[step] = (float) (e - s) / n;
+        for (HeadRun r : active) {
+          r.trainNanos += share;
+          r.step(gc, xb, yb);
+        }
       }
-      double meanLoss = losses.size() == 1 ? losses.get(0).getFloat() * weights[0]
-          : ai.djl.ndarray.NDArrays.stack(losses).dot(em.create(weights)).getFloat();
-      long correct = ai.djl.ndarray.NDArrays.concat(predictions)
-          .eq(ai.djl.ndarray.NDArrays.concat(labelBatches).reshape(-1)).sum().getLong();
-      return new double[] {meanLoss, (double) correct / n};
+      NDArray labels = ai.djl.ndarray.NDArrays.concat(labelBatches).reshape(-1);
+      NDArray w = em.create(weights);
+      for (HeadRun r : active) {
+        long t = System.nanoTime();
+        double meanLoss = r.losses.size() == 1 ? r.losses.get(0).getFloat() * weights[0]
+            : ai.djl.ndarray.NDArrays.stack(r.losses).dot(w).getFloat();
+        long correct = ai.djl.ndarray.NDArrays.concat(r.predictions).eq(labels).sum().getLong();
+        r.lastTrain = new double[] {meanLoss, (double) correct / n};
+        r.losses = null;
+        r.predictions = null;
+        r.trainNanos += System.nanoTime() - t;
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.List;
  * @param bestParameters the best epoch's parameters in DJL's saveParameters format
  * @param valPredicted predicted class of every validation row with the best parameters
  * @param valProbability softmax probability of that prediction
+ * @param seconds this head's own time (setup, steps with its share of the batch gathers, validation)
  * @param stoppedEarly true when patience ran out before the last epoch
  */
 public record TrainOutcome(

@@ -76,23 +76,28 @@ public final class TrainStage {
     long start = System.nanoTime();
     try (TrainingData data = TrainingData.of(features)) {
       HeadTrainer trainer = new HeadTrainer(data);
-      for (int i = 0; i < points.size(); i++) {
-        SweepGrid.Point p = points.get(i);
-        String name = names.get(i);
-        TrainOutcome o = trainer.train(p.config(), sweep ? line -> {} : line -> log.println("  " + line));
-        Path dir = HeadRunWriter.write(runsDir, name, o, features, features.seconds());
-        runs.add(new Run(name, dir, p, o));
-        if (sweep) {
-          double elapsed = (System.nanoTime() - start) / 1e9;
-          double eta = elapsed / (i + 1) * (points.size() - i - 1);
-          log.printf(Locale.ROOT, "  point %d/%d %s  best val acc %.4f (epoch %d)  %.2f s  ETA %.0f s%n", i + 1,
-              points.size(), p.values(), o.bestValAccuracy(), o.bestEpoch(), o.seconds(), eta);
-        } else {
-          log.printf(Locale.ROOT, "train: best val acc %.4f at epoch %d -> %s%n", o.bestValAccuracy(),
-              o.bestEpoch(), dir);
+      for (List<Integer> group : lockstepGroups(points)) {
+        List<TrainConfig> configs = group.stream().map(i -> points.get(i).config()).toList();
+        List<TrainOutcome> outcomes = trainer.trainTogether(configs, line -> log.println("  " + line));
+        for (int g = 0; g < group.size(); g++) {
+          int i = group.get(g);
+          SweepGrid.Point p = points.get(i);
+          TrainOutcome o = outcomes.get(g);
+          Path dir = HeadRunWriter.write(runsDir, names.get(i), o, features, features.seconds());
+          runs.add(new Run(names.get(i), dir, p, o));
+          if (sweep) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double eta = elapsed / runs.size() * (points.size() - runs.size());
+            log.printf(Locale.ROOT, "  point %d/%d %s  best val acc %.4f (epoch %d)  %.2f s  ETA %.0f s%n",
+                runs.size(), points.size(), p.values(), o.bestValAccuracy(), o.bestEpoch(), o.seconds(), eta);
+          } else {
+            log.printf(Locale.ROOT, "train: best val acc %.4f at epoch %d -> %s%n", o.bestValAccuracy(),
+                o.bestEpoch(), dir);
+          }
         }
       }
     }
+    runs.sort(Comparator.comparingInt(r -> points.indexOf(r.point())));
     Path csv = null;
     if (sweep) {
       String sweepName = c.name().isBlank() ? "sweep-" + Hashing.sha256(Json.GSON.toJson(names)).substring(0, 6) : c.name();
@@ -103,6 +108,26 @@ public final class TrainStage {
           runs.size(), (System.nanoTime() - start) / 1e9, best.point().values(), best.outcome().bestValAccuracy(), csv);
     }
     return new Result(List.copyOf(runs), csv, features.seconds());
+  }
+
+  /**
+   * Points that can train in lockstep (same batches, no dropout), as groups of point indices in
+   * sweep order: each group gathers every batch once for all its heads.
+   */
+  static List<List<Integer>> lockstepGroups(List<SweepGrid.Point> points) {
+    List<List<Integer>> groups = new ArrayList<>();
+    for (int i = 0; i < points.size(); i++) {
+      List<Integer> home = null;
+      for (List<Integer> g : groups) {
+        if (HeadTrainer.canShareBatches(points.get(g.get(0)).config(), points.get(i).config())) {
+          home = g;
+          break;
+        }
+      }
+      if (home == null) groups.add(home = new ArrayList<>());
+      home.add(i);
+    }
+    return groups;
   }
 
   /** Best validation accuracy first; ties go to the lower validation loss, then the name. */

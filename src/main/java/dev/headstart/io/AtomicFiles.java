@@ -6,6 +6,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -16,13 +17,23 @@ public final class AtomicFiles {
   public static void writeString(Path file, String content) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+    Path tmp = tempFor(file);
     try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      Files.writeString(tmp, content, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
       move(tmp, file);
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * A hidden temporary name beside file, not yet created. Not Files.createTempFile: its
+   * owner-only permissions would stay on the renamed output.
+   */
+  public static Path tempFor(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    return parent.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
   }
 
   public static void move(Path from, Path to) throws IOException {

@@ -14,7 +14,6 @@ import dev.headstart.extract.BackboneSource;
 import dev.headstart.extract.ImageBatch;
 import dev.headstart.extract.Preprocessor;
 import dev.headstart.head.HeadIO;
-import dev.headstart.head.HeadSpec;
 import dev.headstart.io.Hashing;
 import dev.headstart.runs.RunConfig;
 import java.io.IOException;
@@ -59,12 +58,7 @@ final class HeadRunClassifier implements RunClassifier {
     Backbone backbone = BackboneLoader.load(source, BackboneLoader.device(device), "fp32");
     NDManager manager = NDManager.newBaseManager();
     try {
-      int dim = recorded.get("feature_dim") instanceof Number n && n.intValue() > 0
-          ? n.intValue() : backbone.card().featureDim();
-      HeadSpec spec = HeadSpec.fromHyperparameters(config.hyperparameters(), dim, config.classes().size());
-      String weights = config.weights() == null || config.weights().isBlank()
-          ? "weights/" + HeadIO.FILE_NAME : config.weights();
-      SequentialBlock head = HeadIO.load(spec, runDir.resolve(weights), manager);
+      SequentialBlock head = HeadIO.load(HeadIO.specOf(config), runDir.resolve(config.weights()), manager);
       return new HeadRunClassifier(config, backbone, manager, head);
     } catch (IOException | RuntimeException e) {
       manager.close();

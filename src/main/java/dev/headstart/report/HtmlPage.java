@@ -18,10 +18,10 @@ final class HtmlPage {
   private static final Escaper ESC = HtmlEscapers.htmlEscaper();
 
   /** The summary columns shown in the page (all of them are in summary.csv). */
-  static final List<String> SHOWN = List.of("run", "method", "backbone", "head", "optimizer", "lr",
-      "batch_size", "epochs", "epochs_run", "best_val_accuracy", "best_epoch", "final_train_accuracy", "wall_seconds",
-      "seconds_per_epoch", "total_seconds", "speedup_vs_finetune", "speedup_vs_finetune_without_extraction",
-      "seconds_to_target", "role");
+  static final List<String> SHOWN = List.of("run", "method", "best_val_accuracy", "total_seconds",
+      "speedup_vs_finetune", "speedup_vs_finetune_without_extraction", "seconds_to_target", "wall_seconds",
+      "seconds_per_epoch", "best_epoch", "epochs_run", "final_train_accuracy", "lr", "batch_size", "epochs",
+      "optimizer", "head", "backbone", "role");
 
   private final StringBuilder html = new StringBuilder(1 << 16);
 
@@ -52,7 +52,7 @@ final class HtmlPage {
       html.append("<section><h2>Confusion matrices</h2><div class=\"row\">");
       for (String svg : c.charts().confusions()) html.append("<div>").append(svg).append("</div>");
       html.append("</div></section>\n");
-      section("Per-class accuracy", "The best run and the best finetune baseline.", c.charts().perClass());
+      section("Per-class accuracy", "The best run, the best finetune baseline and the best head.", c.charts().perClass());
       gallery(c);
       c.sweep().ifPresent(this::sweep);
     }
@@ -105,7 +105,8 @@ final class HtmlPage {
     } else {
       shown = String.valueOf(v);
     }
-    html.append("<td data-value=\"").append(esc(String.valueOf(v))).append("\">").append(esc(shown)).append("</td>");
+    html.append(v instanceof Number ? "<td" : "<td class=\"text\"").append(" data-value=\"")
+        .append(esc(String.valueOf(v))).append("\">").append(esc(shown)).append("</td>");
   }
 
   private void section(String title, String caption, String svg) {
@@ -161,7 +162,7 @@ final class HtmlPage {
       .verdict .headline{font-size:20px;font-weight:600}
       .warnings{background:#fff4e5;border-left:6px solid #ff9800;padding:4px 16px}
       table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:right}
-      td:first-child,td:nth-child(2),td:nth-child(3){text-align:left}td:first-child{white-space:nowrap}
+      td.text{text-align:left}td:first-child{min-width:14em;overflow-wrap:anywhere}
       .scroll{overflow-x:auto}
       th{background:#f0f0f0;cursor:pointer;position:sticky;top:0}th:hover{background:#e0e0e0}
       tr.head td:nth-child(2){color:#1f77b4}tr.finetune td:nth-child(2){color:#ff7f0e}

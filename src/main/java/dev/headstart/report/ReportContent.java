@@ -38,7 +38,15 @@ record ReportContent(
           charts.costs(t.bestPerMethod()),
           charts.loss(bestPerMethod, t.runs(), t.history()),
           confusions,
-          charts.perClass(t.perClass(), compared, t.runs()));
+          charts.perClass(t.perClass(), withBestHead(t, compared), t.runs()));
+    }
+
+    /** The compared runs plus the best head, the approach headstart is built around. */
+    private static List<LoadedRun> withBestHead(ReportTables t, List<LoadedRun> compared) {
+      Table heads = t.bestPerMethod().where(t.bestPerMethod().stringColumn("method").isEqualTo("head"));
+      if (heads.isEmpty()) return compared;
+      LoadedRun head = t.run(heads.stringColumn("run").get(0)).orElseThrow();
+      return java.util.stream.Stream.concat(compared.stream(), java.util.stream.Stream.of(head)).distinct().toList();
     }
 
     private static String roleTitle(ReportTables t, LoadedRun r) {

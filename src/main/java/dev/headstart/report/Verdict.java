@@ -46,9 +46,15 @@ public record Verdict(String headline, List<String> details) {
     }
 
     Optional<Row> scratch = bestRow(t, Method.SCRATCH);
-    if (best.method() == Method.SCRATCH && t.summary().rowCount() > 1) {
-      details.add("Training from scratch beat every run that started from the pretrained backbone: its "
-          + "features do not suit these images, or the pretrained runs need other settings (learning rate, epochs).");
+    Optional<Double> pretrained = t.bestPerMethod().stringColumn("method").asList().stream()
+        .filter(m -> !m.equals(Method.SCRATCH.id())).findFirst()
+        .flatMap(m -> bestRow(t, Method.of(m))).map(r -> r.getDouble("best_val_accuracy"));
+    if (best.method() == Method.SCRATCH && pretrained.isPresent()) {
+      details.add(pretrained.get() < best.metrics().bestValAccuracy()
+          ? "Training from scratch beat every run that started from the pretrained backbone: its features do "
+              + "not suit these images, or the pretrained runs need other settings (learning rate, epochs)."
+          : "Training from scratch matched the best pretrained run and was cheaper: on these images the "
+              + "pretrained backbone adds no accuracy.");
     }
     if (scratch.isPresent() && best.method() != Method.SCRATCH) {
       double gain = best.metrics().bestValAccuracy() - scratch.get().getDouble("best_val_accuracy");

@@ -156,7 +156,10 @@ class FinetuneStageTest {
         for (String line : lines.subList(1, lines.size())) {
           String[] f = line.split(",");
           RgbImage img = decode(decoder, dir.resolve("images").resolve(f[0]));
-          float[] probs = m.probabilities(pre.eval(img), 1)[0];
+          float[] x = pre.eval(img);
+          float[] probs = m.probabilities(x, 1)[0];
+          // predict reuses one batch buffer: only the first n images count
+          assertThat(m.probabilities(Arrays.copyOf(x, 3 * x.length), 1)[0]).containsExactly(probs);
           int predicted = argmax(probs);
           assertThat(predicted).as(f[0]).isEqualTo(Integer.parseInt(f[3]));
           assertThat((double) probs[predicted]).isCloseTo(Double.parseDouble(f[5]),
@@ -180,6 +183,41 @@ class FinetuneStageTest {
     }
     RunMetrics metrics = Json.read(run.resolve(RunLayout.METRICS), RunMetrics.class);
     assertThat(metrics.bestValAccuracy()).isGreaterThan(1.0 / 3);
+  }
+
+  @Test
+  void adamwCosineMlpHeadOnASpatialBackboneReloadsWithItsRecordedAccuracy() throws IOException {
+    Path other = dir.resolve("runs-spatial");
+    int code = Headstart.execute("finetune", "--config", dir.resolve("pipeline.yaml").toString(),
+        "--backbone", FIXTURES.resolve("tiny_cnn_spatial.pt").toString(), "--runs", other.toString(),
+        "--modes", "finetune", "--epochs", "2", "--optimizer", "adamw", "--scheduler", "cosine",
+        "--head", "mlp", "--lr", "0.003");
+    assertThat(code).isZero();
+    Path run;
+    try (Stream<Path> s = Files.list(other)) {
+      run = s.filter(p -> p.getFileName().toString().startsWith("finetune-tiny_cnn_spatial-")).findFirst()
+          .orElseThrow();
+    }
+    RunMetrics metrics = Json.read(run.resolve(RunLayout.METRICS), RunMetrics.class);
+    assertThat(reloadedAccuracy(run)).isEqualTo(metrics.bestValAccuracy());
+    RunConfig c = Json.read(run.resolve(RunLayout.CONFIG), RunConfig.class);
+    assertThat(c.hyperparameters()).containsEntry("optimizer", "adamw").containsEntry("head", "mlp");
+  }
+
+  /** Val accuracy of a run's saved weights, recomputed from the images through FinetunedModel. */
+  static double reloadedAccuracy(Path run) throws IOException {
+    List<String> lines = Files.readAllLines(run.resolve(RunLayout.PREDICTIONS));
+    try (FinetunedModel m = FinetunedModel.load(run)) {
+      Preprocessor pre = m.preprocessor();
+      ImageDecoder decoder = new ImageDecoder(1 << 24);
+      int correct = 0;
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.split(",");
+        float[] probs = m.probabilities(pre.eval(decode(decoder, dir.resolve("images").resolve(f[0]))), 1)[0];
+        if (argmax(probs) == Integer.parseInt(f[1])) correct++;
+      }
+      return (double) correct / (lines.size() - 1);
+    }
   }
 
   @Test

@@ -261,6 +261,23 @@ class TrainCommandTest {
     assertThat(Files.readAllLines(runs.resolve("views/predictions.csv"))).hasSize(21);
   }
 
+  @Test
+  void headsTrainedTogetherInASweepMatchTheSameHeadsTrainedAlone() throws Exception {
+    SyntheticStore.write(store, List.of("a", "b", "c"), 40, 15, 12, 0.6, 0);
+    assertThat(train("--epochs", "5", "--sweep", "lr=0.1,0.01", "head=linear,mlp", "--hidden", "8",
+        "--dropout", "0", "--name", "together")).isZero();
+    assertThat(train("--epochs", "5", "--lr", "0.01", "--head", "mlp", "--hidden", "8", "--dropout", "0",
+        "--name", "alone")).isZero();
+    String together = RunNames.of(dev.headstart.config.RecordBinder.bind("train",
+        Map.of("epochs", 5, "lr", 0.01, "head", "mlp", "hidden", List.of(8), "dropout", 0.0),
+        dev.headstart.config.TrainConfig.DEFAULTS), SyntheticStore.FINGERPRINT);
+    Path inSweep = runs.resolve(together);
+    Path solo = runs.resolve("alone");
+    assertThat(historyWithoutTimes(inSweep)).isEqualTo(historyWithoutTimes(solo));
+    assertThat(Files.readAllBytes(inSweep.resolve("weights/head.params")))
+        .isEqualTo(Files.readAllBytes(solo.resolve("weights/head.params")));
+  }
+
   private static String[] concat(String[] a, String... b) {
     String[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);

@@ -34,6 +34,7 @@ class PredictCommandTest {
 
   @TempDir static Path dir;
   static Path run;
+  static Path headRun;
 
   @BeforeAll
   static void trainAFinetuneRun() throws IOException {
@@ -48,12 +49,20 @@ class PredictCommandTest {
     }
     Files.writeString(dir.resolve("pipeline.yaml"), String.join("\n",
         "data:", "  root: images", "backbone:", "  uri: " + BACKBONE,
+        "extract:", "  out: features",
+        "train:", "  runs: heads", "  epochs: 5",
         "finetune:", "  runs: runs", "  batch_size: 8", ""));
     int code = quietly(() -> Headstart.execute("finetune", "--config", dir.resolve("pipeline.yaml").toString(),
         "--modes", "finetune", "--epochs", "2", "--lr", "0.01"));
     assertThat(code).isZero();
     try (Stream<Path> runs = Files.list(dir.resolve("runs"))) {
       run = runs.filter(p -> p.getFileName().toString().startsWith("finetune-")).findFirst().orElseThrow();
+    }
+    String yaml = dir.resolve("pipeline.yaml").toString();
+    assertThat(quietly(() -> Headstart.execute("extract", "--config", yaml))).isZero();
+    assertThat(quietly(() -> Headstart.execute("train", "--config", yaml))).isZero();
+    try (Stream<Path> runs = Files.list(dir.resolve("heads"))) {
+      headRun = runs.filter(p -> p.getFileName().toString().startsWith("head-")).findFirst().orElseThrow();
     }
   }
 
@@ -82,8 +91,8 @@ class PredictCommandTest {
     }
   }
 
-  /** predictions.csv of the run: file name -> predicted class name. */
-  private static Map<String, String> recorded() throws IOException {
+  /** predictions.csv of a run: class/file name -> predicted class name. */
+  private static Map<String, String> recorded(Path run) throws IOException {
     Map<String, String> out = new HashMap<>();
     List<String> lines = Files.readAllLines(run.resolve("predictions.csv"));
     for (String line : lines.subList(1, lines.size())) {
@@ -106,7 +115,7 @@ class PredictCommandTest {
 
     JsonArray rows = JsonParser.parseString(Files.readString(out)).getAsJsonArray();
     assertThat(rows).hasSize(14);
-    Map<String, String> recorded = recorded();
+    Map<String, String> recorded = recorded(run);
     int compared = 0;
     for (JsonElement e : rows) {
       JsonObject row = e.getAsJsonObject();
@@ -127,6 +136,39 @@ class PredictCommandTest {
       compared++;
     }
     assertThat(compared).isEqualTo(12);
+  }
+
+  @Test
+  void aHeadRunPredictsWithItsRecordedBackboneAsTrainRecorded() throws IOException {
+    Path out = dir.resolve("out/head.csv");
+    int code = quietly(() -> Headstart.execute("predict", dir.resolve("images/val").toString(),
+        "--run", headRun.toString(), "--out", out.toString()));
+    assertThat(code).isZero();
+    Map<String, String> recorded = recorded(headRun);
+    List<String> lines = Files.readAllLines(out);
+    assertThat(lines).hasSize(13);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",", -1);
+      Path path = Path.of(f[0]);
+      assertThat(f[1]).as(line).isEqualTo(recorded.get(path.getParent().getFileName() + "/" + path.getFileName()));
+      assertThat(f[4]).isEmpty();
+    }
+  }
+
+  @Test
+  void anotherBackboneFileIsRefusedForAHeadRun() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    int code;
+    try {
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = Headstart.execute("predict", dir.resolve("images/val").toString(), "--run", headRun.toString(),
+          "--backbone", BACKBONE.resolveSibling("tiny_cnn_spatial.pt").toString());
+    } finally {
+      System.setErr(old);
+    }
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("SHA-256 differs");
   }
 
   @Test

@@ -255,6 +255,6 @@ class ReportStageTest {
   }
 
   static Table read(String name) {
-    return Table.read().usingOptions(CsvReadOptions.builder(out.resolve(name).toFile()).missingValueIndicator("").build());
+    return Table.read().usingOptions(CsvReadOptions.builder(out.resolve(name).toFile()).missingValueIndicator("").columnTypesPartial(ReportPipelineTest::decimal).build());
   }
 }
