@@ -8,6 +8,7 @@
 #   bench/compare.sh                 # everything, ~5-8 minutes on 2 cores
 #   SKIP_LOOP=1 bench/compare.sh     # without the reference's 25-epoch feature_extract loop
 #   REPEAT=1 bench/compare.sh        # each extract once (default twice, the best is reported)
+#   RESNET_LOOP=1 bench/compare.sh   # also the loop on ResNet-18 (~3.2 min more: a 2-epoch trial took 15.1 s)
 # Backbone files (made once into bench/out, not committed):
 #   tools/export_backbone.py --model resnet18 --bf16   (channels-last fp32 + bf16, same weights)
 #   examples/fashion5/backbone/ as committed (bench/reexport.py re-exported it from its own weights)
@@ -129,7 +130,7 @@ for case in resnet18 fashion; do
         train_process_seconds: $wall, best_val_accuracy, best_epoch}' $OUT/runs/$case-$p/metrics.json
   done
   record $case $PY bench/reference.py sklearn --features $OUT/ref-feat/$case
-  if [[ $case == fashion && -z ${SKIP_LOOP:-} ]]; then
+  if [[ -z ${SKIP_LOOP:-} && ( $case == fashion || -n ${RESNET_LOOP:-} ) ]]; then
     echo "== $case: the reference's feature_extract loop, 25 epochs (same lr, batch, schedule as ./train)" >&2
     record $case $PY bench/reference.py loop --model $MODEL --images $IMAGES --threads $CORES --workers $CORES \
       --epochs 25 --lr 0.01 --batch 16
