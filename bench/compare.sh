@@ -5,10 +5,10 @@
 #   fashion   the bundled example's backbone (squeezenet1_1, 64 px) on examples/fashion5 (975 PNGs)
 # and writes bench/results.md (machine, versions, every figure with the load average around it,
 # ratios, targets). Raw figures: bench/out/compare.jsonl (one JSON line per figure).
-#   bench/compare.sh                 # everything, ~5-8 minutes on 2 cores
+#   bench/compare.sh                 # everything, ~6.5 minutes on 2 cores
 #   SKIP_LOOP=1 bench/compare.sh     # without the reference's 25-epoch feature_extract loop
 #   REPEAT=1 bench/compare.sh        # each extract once (default twice, the best is reported)
-#   RESNET_LOOP=1 bench/compare.sh   # also the loop on ResNet-18 (~3.2 min more: a 2-epoch trial took 15.1 s)
+#   SKIP_RESNET_LOOP=1 bench/compare.sh  # without the loop on ResNet-18 (about 3 of the ~6.5 minutes)
 # Backbone files (made once into bench/out, not committed):
 #   tools/export_backbone.py --model resnet18 --bf16   (channels-last fp32 + bf16, same weights)
 #   examples/fashion5/backbone/ as committed (bench/reexport.py re-exported it from its own weights)
@@ -130,7 +130,7 @@ for case in resnet18 fashion; do
         train_process_seconds: $wall, best_val_accuracy, best_epoch}' $OUT/runs/$case-$p/metrics.json
   done
   record $case $PY bench/reference.py sklearn --features $OUT/ref-feat/$case
-  if [[ -z ${SKIP_LOOP:-} && ( $case == fashion || -n ${RESNET_LOOP:-} ) ]]; then
+  if [[ -z ${SKIP_LOOP:-} && ( $case == fashion || -z ${SKIP_RESNET_LOOP:-} ) ]]; then
     echo "== $case: the reference's feature_extract loop, 25 epochs (same lr, batch, schedule as ./train)" >&2
     record $case $PY bench/reference.py loop --model $MODEL --images $IMAGES --threads $CORES --workers $CORES \
       --epochs 25 --lr 0.01 --batch 16
