@@ -57,7 +57,7 @@ def main():
             mod = mod.to(memory_format=torch.channels_last)
         if bf16:
             mod = mod.to(torch.bfloat16)
-        frozen = eb.script_inference(Variant(mod, bf16, cl))
+        frozen = eb.script_inference(Variant(mod, bf16, cl), channels_last=False)  # Variant sets the layout itself
         stem = "%s-%s" % (card["name"], suffix)
         frozen.save(os.path.join(out, stem + ".pt"))
         c = dict(card, name=stem, inference_file=stem + ".pt")
