@@ -62,7 +62,7 @@ FWD_JAVA=("${JAVA[@]}" -Dai.djl.pytorch.num_threads=$CORES)
 
 # ---------------------------------------------------------------- machine
 {
-  echo "{\"what\": \"machine\", \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p')\", \"cores\": $CORES," \
+  echo "{\"what\": \"machine\", \"started\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load_at_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p')\", \"cores\": $CORES," \
        "\"amx_bf16\": $(grep -qw amx_bf16 /proc/cpuinfo && echo true || echo false)," \
        "\"avx512_bf16\": $(grep -qw avx512_bf16 /proc/cpuinfo && echo true || echo false)," \
        "\"flags\": \"$(lscpu | sed -n 's/^Flags: *//p')\"}"
@@ -139,5 +139,6 @@ done
 
 record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul 2048 8
 
+echo "{\"what\": \"finished\", \"at\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a $LOG
 $PY bench/compare_report.py $LOG > bench/results.md
 echo "wrote bench/results.md" >&2
