@@ -1,10 +1,13 @@
 package dev.headstart.runner;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.headstart.cli.UserException;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
+import dev.headstart.extract.BackboneLoader;
+import dev.headstart.extract.BackboneSource;
+import dev.headstart.features.Manifest;
+import dev.headstart.features.ManifestIO;
 import dev.headstart.io.Hashing;
 import dev.headstart.io.Json;
 import java.io.IOException;
@@ -16,6 +19,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -34,6 +38,7 @@ public final class StageInputs {
       "extract.precision", "extract.out");
 
   private final PipelineConfig config;
+  private String dataFiles;
 
   public StageInputs(PipelineConfig config) {
     this.config = config;
@@ -47,7 +52,7 @@ public final class StageInputs {
         addSections(parts, "data", "backbone", "extract");
         parts.put("data files", dataFiles());
         parts.put("classes", classes());
-        parts.put("backbone files", backboneFiles(false));
+        parts.put("backbone files", backboneFiles(stage));
       }
       case TRAIN -> {
         addSections(parts, "train");
@@ -57,7 +62,7 @@ public final class StageInputs {
       case FINETUNE -> {
         addSections(parts, "data", "backbone", "finetune");
         parts.put("data files", dataFiles());
-        parts.put("backbone files", backboneFiles(true));
+        parts.put("backbone files", backboneFiles(stage));
       }
       case REPORT -> {
         addSections(parts, "report");
@@ -80,8 +85,16 @@ public final class StageInputs {
     }
   }
 
-  /** Path, size and mtime of every file under the data root: cheap enough for millions of images. */
+  /**
+   * Path, size and mtime of every file under the data root: cheap enough for millions of images,
+   * and walked once per run although extract and finetune both depend on it.
+   */
   private String dataFiles() {
+    if (dataFiles == null) dataFiles = walkDataFiles();
+    return dataFiles;
+  }
+
+  private String walkDataFiles() {
     Path root = config.resolvePath(config.data().root());
     if (!Files.isDirectory(root)) return "missing: " + root;
     MessageDigest md = Hashing.sha256();
@@ -115,48 +128,38 @@ public final class StageInputs {
     }
   }
 
-  /** SHA-256 of the TorchScript file(s) and the model card; a model-zoo URL stands for itself. */
-  private String backboneFiles(boolean trainable) {
+  /**
+   * SHA-256 of the model card and of the TorchScript file the stage loads (the inference file at
+   * extract's precision, or the trainable file for finetune), found the way the stages find them;
+   * a model-zoo URL stands for itself.
+   */
+  private String backboneFiles(PipelineStage stage) {
     if (config.backbone().isModelZoo()) return config.backbone().uri();
-    Path pt = config.resolvePath(config.backbone().uri());
-    Path card = config.backbone().card().isBlank()
-        ? pt.resolveSibling(pt.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".json")
-        : config.resolvePath(config.backbone().card());
-    StringBuilder sb = new StringBuilder();
     try {
-      sb.append(hashOrMissing(card));
-      if (trainable && Files.exists(card)) {
-        JsonObject c = JsonParser.parseString(Files.readString(card)).getAsJsonObject();
-        JsonElement tf = c.get("trainable_file");
-        if (tf != null && !tf.isJsonNull()) {
-          sb.append(' ').append(hashOrMissing(card.resolveSibling(tf.getAsString())));
-        }
-      } else {
-        sb.append(' ').append(hashOrMissing(pt));
-      }
-    } catch (IOException | RuntimeException e) {
-      sb.append(" unreadable: ").append(e.getMessage());
+      BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
+      Path model = stage == PipelineStage.FINETUNE
+          ? source.trainableFile() : source.inferenceFile(config.extract().precision());
+      return Hashing.sha256(source.cardFile()) + " " + Hashing.sha256(model);
+    } catch (UserException | IOException e) {
+      // the stage will say what is wrong; here it only has to differ once it is fixed
+      return "unusable: " + e.getMessage();
     }
-    return sb.toString();
   }
 
-  private static String hashOrMissing(Path p) throws IOException {
-    return Files.isRegularFile(p) ? Hashing.sha256(p) : "missing: " + p.getFileName();
-  }
-
-  /** The feature store's identity: its manifest minus timings (a rerun that wrote the same features is the same). */
+  /**
+   * The feature store's identity: its manifest (read wherever the store lives) minus timings
+   * and creation time, so a rerun that wrote the same features is the same.
+   */
   private String features() {
-    String location = config.featuresLocation();
-    if (location.contains("://") && !location.startsWith("file:")) return "remote: " + location;
-    Path manifest = Path.of(location.replaceFirst("^file:", "")).resolve("manifest.json");
-    if (!Files.isRegularFile(manifest)) return "missing";
     try {
-      JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+      Optional<Manifest> manifest = ManifestIO.readIfExists(config.featuresLocation());
+      if (manifest.isEmpty()) return "missing";
+      JsonObject m = Json.GSON.toJsonTree(manifest.get()).getAsJsonObject();
       m.remove("timings");
       m.remove("created_at");
       return Hashing.sha256(m.toString());
     } catch (IOException | RuntimeException e) {
-      return "unreadable";
+      return "unreadable: " + e.getMessage();
     }
   }
 

@@ -36,7 +36,9 @@ class PipelineRunnerTest {
     Files.write(dir.resolve("images/val/cat/b.png"), new byte[] {4, 5});
     Files.createDirectories(dir.resolve("bb"));
     Files.write(dir.resolve("bb/net.pt"), new byte[] {9, 9, 9});
-    Files.writeString(dir.resolve("bb/net.json"), "{\"name\":\"net\",\"trainable_file\":\"net-t.pt\"}");
+    // a complete model card, as tools/export_backbone.py writes it: the runner finds files as the stages do
+    Files.writeString(dir.resolve("bb/net.json"), "{\"name\":\"net\",\"input_size\":32,\"resize\":36,"
+        + "\"mean\":[0.5,0.5,0.5],\"std\":[0.2,0.2,0.2],\"inference_file\":\"net.pt\",\"trainable_file\":\"net-t.pt\"}");
     Files.write(dir.resolve("bb/net-t.pt"), new byte[] {8, 8});
     Files.writeString(dir.resolve("pipeline.yaml"), String.join("\n",
         "data:", "  root: images", "backbone:", "  uri: bb/net.pt", "extract:", "  out: work/features", ""));
