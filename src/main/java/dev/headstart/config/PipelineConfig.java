@@ -21,10 +21,7 @@ public record PipelineConfig(
 
   /** A path from the config, resolved against the config's folder (URIs such as hdfs:// pass through). */
   public String resolve(String pathOrUri) {
-    if (pathOrUri.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") && !pathOrUri.startsWith("file:")) {
-      return pathOrUri;
-    }
-    if (pathOrUri.startsWith("file:")) return pathOrUri;
+    if (pathOrUri.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")) return pathOrUri;
     return baseDir.resolve(pathOrUri).normalize().toString();
   }
 

@@ -1,6 +1,7 @@
 package dev.headstart.predict;
 
 import dev.headstart.io.Json;
+import dev.headstart.runs.Csv;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.List;
@@ -20,8 +21,8 @@ public final class PredictionWriter {
       String topK = p.topK().stream()
           .map(c -> c.label() + ":" + String.format(Locale.ROOT, "%.4f", c.probability()))
           .collect(Collectors.joining(";"));
-      out.write(String.join(",", quote(p.path()), quote(p.predicted()),
-          p.ok() ? String.format(Locale.ROOT, "%.6f", p.probability()) : "", quote(topK), quote(p.error())));
+      out.write(String.join(",", Csv.quote(p.path()), Csv.quote(p.predicted()),
+          p.ok() ? String.format(Locale.ROOT, "%.6f", p.probability()) : "", Csv.quote(topK), Csv.quote(p.error())));
       out.write('\n');
     }
     out.flush();
@@ -31,10 +32,5 @@ public final class PredictionWriter {
     out.write(Json.write(predictions));
     out.write('\n');
     out.flush();
-  }
-
-  private static String quote(String s) {
-    if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) return s;
-    return '"' + s.replace("\"", "\"\"") + '"';
   }
 }

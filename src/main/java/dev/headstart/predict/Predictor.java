@@ -3,12 +3,10 @@ package dev.headstart.predict;
 import dev.headstart.extract.ImageDecoder;
 import dev.headstart.extract.ImageSkippedException;
 import dev.headstart.extract.Preprocessor;
-import dev.headstart.extract.RgbImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -28,33 +26,30 @@ public final class Predictor {
     this.topK = Math.max(1, Math.min(topK, classifier.classes().size()));
   }
 
+  /** One prediction per file, in the order the files were given. */
   public List<ImagePrediction> predict(List<Path> files) {
     Preprocessor pre = classifier.preprocessor();
     int size = pre.tensorSize();
-    List<ImagePrediction> out = new ArrayList<>();
+    ImagePrediction[] out = new ImagePrediction[files.size()];
     float[] batch = new float[batchSize * size];
-    List<Path> pending = new ArrayList<>();
-    for (Path file : files) {
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      Path file = files.get(i);
       try {
-        RgbImage image = decoder.decode(file);
-        pre.eval(image, batch, pending.size() * size);
-        pending.add(file);
+        pre.eval(decoder.decode(file), batch, pending.size() * size);
+        pending.add(i);
       } catch (ImageSkippedException e) {
-        out.add(ImagePrediction.failed(file.toString(), e.reason()));
+        out[i] = ImagePrediction.failed(file.toString(), e.reason());
       } catch (IOException | RuntimeException e) {
-        out.add(ImagePrediction.failed(file.toString(), "cannot be read: " + e.getMessage()));
+        out[i] = ImagePrediction.failed(file.toString(), "cannot be read: " + e.getMessage());
       }
-      if (pending.size() == batchSize) flush(pending, batch, out);
+      if (pending.size() == batchSize) flush(files, pending, batch, out);
     }
-    if (!pending.isEmpty()) flush(pending, batch, out);
-    // back to the order the files were given in
-    java.util.Map<String, Integer> order = new java.util.HashMap<>();
-    for (int i = 0; i < files.size(); i++) order.putIfAbsent(files.get(i).toString(), i);
-    out.sort(Comparator.comparingInt(p -> order.get(p.path())));
-    return out;
+    if (!pending.isEmpty()) flush(files, pending, batch, out);
+    return List.of(out);
   }
 
-  private void flush(List<Path> pending, float[] batch, List<ImagePrediction> out) {
+  private void flush(List<Path> files, List<Integer> pending, float[] batch, ImagePrediction[] out) {
     float[][] probs = classifier.probabilities(batch, pending.size());
     List<String> classes = classifier.classes();
     for (int i = 0; i < pending.size(); i++) {
@@ -64,7 +59,8 @@ public final class Predictor {
       Arrays.sort(idx, (a, b) -> Float.compare(p[b], p[a]));
       List<ImagePrediction.ClassProbability> top = new ArrayList<>();
       for (int k = 0; k < topK; k++) top.add(new ImagePrediction.ClassProbability(classes.get(idx[k]), p[idx[k]]));
-      out.add(new ImagePrediction(pending.get(i).toString(), classes.get(idx[0]), p[idx[0]], top, ""));
+      int slot = pending.get(i);
+      out[slot] = new ImagePrediction(files.get(slot).toString(), classes.get(idx[0]), p[idx[0]], top, "");
     }
     pending.clear();
   }

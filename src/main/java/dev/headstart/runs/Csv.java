@@ -1,10 +1,10 @@
 package dev.headstart.runs;
 
-/** Quoting for the few hand-written CSV lines of a run (paths and class names may hold commas). */
-final class Csv {
+/** Quoting for hand-written CSV lines (paths and class names may hold commas and quotes). */
+public final class Csv {
   private Csv() {}
 
-  static String quote(String s) {
+  public static String quote(String s) {
     if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
       return s;
     }
