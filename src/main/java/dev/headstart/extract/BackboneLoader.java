@@ -118,6 +118,14 @@ public final class BackboneLoader {
 
   /** Loads a located backbone on a device; precision fp32 or bf16. */
   public static Backbone load(BackboneSource source, Device device, String precision) {
+    return load(source, device, precision, null);
+  }
+
+  /**
+   * Like {@link #load(BackboneSource, Device, String)}, with the sha256 of the local model file
+   * when the caller has already hashed it (null: hash it here).
+   */
+  static Backbone load(BackboneSource source, Device device, String precision, String knownSha256) {
     // bf16 runs a bfloat16 export of the same weights: DJL cannot cast a TorchScript module
     Path file = source.isModelZoo() ? null : source.inferenceFile(precision);
     Criteria.Builder<ImageBatch, float[][]> builder = Criteria.builder()
@@ -137,7 +145,7 @@ public final class BackboneLoader {
     } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
       throw loadError(source, e);
     }
-    String sha = sha256(source, file, model.getModelPath());
+    String sha = knownSha256 != null ? knownSha256 : sha256(source, file, model.getModelPath());
     Backbone backbone = new Backbone(source, model, device, sha, precision);
     probe(backbone);
     return backbone;

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -82,7 +83,7 @@ public final class ExtractStage {
       Map<String, Object> preprocessing = preprocessing(preprocessor);
       String fingerprint = fingerprint(sha, preprocessing, dataset.classes());
 
-      Optional<Manifest> existing = readManifest(location);
+      Optional<Manifest> existing = readManifest(store, conf);
       ExtractState state = ExtractState.read(store, conf);
       String oldFingerprint = existing.map(Manifest::fingerprint)
           .orElse(state == null ? null : state.fingerprint());
@@ -105,7 +106,7 @@ public final class ExtractStage {
       if (state == null || !fingerprint.equals(state.fingerprint())) state = ExtractState.empty(fingerprint);
 
       // finished parts of an interrupted run that would hold the same images again are kept
-      Map<String, PartRecord> done = new LinkedHashMap<>();
+      Map<String, PartRecord> done = new TreeMap<>();
       List<Chunk> todo = new ArrayList<>();
       FileSystem fs = HadoopFs.fileSystem(store, conf);
       for (Chunk c : plan.chunks()) {
@@ -119,26 +120,22 @@ public final class ExtractStage {
           todo.add(c);
         }
       }
-      ExtractState running = new ExtractState(fingerprint, "", new java.util.TreeMap<>(done));
+      // the state written after every part is this one, over the `done` map the listener grows
+      ExtractState running = new ExtractState(fingerprint, "", done);
       running.write(store, conf);
 
       if (backbone == null) {
-        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision());
+        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), sha);
       }
       ManifestIO.write(store, manifest(dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);
 
       int images = todo.stream().mapToInt(c -> c.images().size()).sum();
-      int threads = decodeThreads;
       Progress progress = Progress.onStderr("extract", images);
       ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor,
-          backbone, location, fingerprint, ex.batchSize(), threads, ex.seed(), ex.strict(), progress);
-      ExtractState[] current = {running};
+          backbone, store, conf, fingerprint, ex.batchSize(), decodeThreads, ex.seed(), ex.strict(), progress);
       pipeline.run(todo, (chunk, record) -> {
-        Map<String, PartRecord> parts = new java.util.TreeMap<>(current[0].parts());
-        parts.put(ExtractState.partKey(chunk.split(), chunk.index()), record);
         done.put(ExtractState.partKey(chunk.split(), chunk.index()), record);
-        current[0] = new ExtractState(fingerprint, "", parts);
-        current[0].write(store, conf);
+        running.write(store, conf);
       });
       removeStaleParts(fs, store, plan, done);
 
@@ -151,12 +148,12 @@ public final class ExtractStage {
       timings.put("decode_thread_seconds", pipeline.decodeSeconds());
       timings.put("forward_seconds", pipeline.forwardSeconds());
       timings.put("write_seconds", pipeline.writeSeconds());
-      timings.put("decode_threads", (double) threads);
+      timings.put("decode_threads", (double) decodeThreads);
       timings.put("intra_op_threads", intraOpThreads());
       timings.put("batch_size", (double) ex.batchSize());
       Manifest manifest = manifest(dataset, backbone, preprocessing, fingerprint, done, timings, true);
       ManifestIO.write(store, manifest, conf);
-      current[0].withInputsHash(plan.inputsHash()).write(store, conf);
+      running.withInputsHash(plan.inputsHash()).write(store, conf);
 
       int rows = manifest.splits().values().stream().mapToInt(SplitCounts::rows).sum();
       progress.finish(String.format(Locale.ROOT,
@@ -170,11 +167,9 @@ public final class ExtractStage {
   }
 
   /**
-   * Decoding threads: as configured, or a third of the cores (at least one). The forward pass
-   * is the heavier half of the work and libtorch spreads it over the cores itself; more decoders
-   * only steal its cores (measured in bench/extract.sh, see bench/results-extract.md).
+   * The forward pass's thread count as libtorch has it: the property, the core count when it is
+   * unset, 0 when it is not a number.
    */
-  /** The forward pass's thread count as libtorch has it (0 when the property was not set). */
   private static double intraOpThreads() {
     String p = System.getProperty(INTRA_OP_PROPERTY);
     try {
@@ -184,6 +179,11 @@ public final class ExtractStage {
     }
   }
 
+  /**
+   * Decoding threads: as configured, or a third of the cores (at least one). The forward pass
+   * is the heavier half of the work and libtorch spreads it over the cores itself; more decoders
+   * only steal its cores (measured in bench/extract.sh, see bench/results-extract.md).
+   */
   static int decodeThreads(int configured) {
     if (configured > 0) return configured;
     return Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
@@ -246,9 +246,9 @@ public final class ExtractStage {
     return Json.GSON.toJson(o).replaceAll("\\s+", " ");
   }
 
-  private static Optional<Manifest> readManifest(String location) {
+  private static Optional<Manifest> readManifest(Path store, Configuration conf) {
     try {
-      return ManifestIO.readIfExists(location);
+      return ManifestIO.readIfExists(store, conf);
     } catch (IOException e) {
       throw new UserException(e.getMessage() + " (or rerun with --overwrite to start the store again)", e);
     }

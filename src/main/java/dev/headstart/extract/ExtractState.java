@@ -6,7 +6,6 @@ import dev.headstart.features.Manifest.SkippedFile;
 import dev.headstart.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -53,15 +52,7 @@ record ExtractState(String fingerprint, String inputsHash, Map<String, PartRecor
   }
 
   void write(Path store, Configuration conf) throws IOException {
-    Path file = new Path(store, FILE_NAME);
-    Path tmp = new Path(store, "." + FILE_NAME + ".tmp");
-    FileSystem fs = HadoopFs.fileSystem(file, conf);
-    fs.mkdirs(store);
-    try (OutputStream out = fs.create(tmp, true)) {
-      out.write((Json.write(this) + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-    if (fs.exists(file)) fs.delete(file, false);
-    if (!fs.rename(tmp, file)) throw new IOException("could not rename " + tmp + " to " + file);
+    HadoopFs.writeJson(new Path(store, FILE_NAME), this, conf);
   }
 
   ExtractState withInputsHash(String hash) {

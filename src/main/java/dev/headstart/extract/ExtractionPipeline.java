@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The extraction loop: decoder threads read, hash, decode and preprocess images (with their
@@ -41,7 +43,8 @@ final class ExtractionPipeline {
   private final ImageDecoder decoder;
   private final Preprocessor preprocessor;
   private final Backbone backbone;
-  private final String store;
+  private final Path store;
+  private final Configuration conf;
   private final String fingerprint;
   private final int batchSize;
   private final int threads;
@@ -52,12 +55,13 @@ final class ExtractionPipeline {
   private long forwardNanos;
   private long writeNanos;
 
-  ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, String store,
-      String fingerprint, int batchSize, int threads, long viewSeed, boolean strict, Progress progress) {
+  ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path store,
+      Configuration conf, String fingerprint, int batchSize, int threads, long viewSeed, boolean strict, Progress progress) {
     this.decoder = decoder;
     this.preprocessor = preprocessor;
     this.backbone = backbone;
     this.store = store;
+    this.conf = conf;
     this.fingerprint = fingerprint;
     this.batchSize = batchSize;
     this.threads = threads;
@@ -122,13 +126,13 @@ final class ExtractionPipeline {
               ImageEntry e = d.entry();
               pending.add(new FeatureRow(e.path(), e.split(), e.label(), e.labelName(), view, d.contentHash(), null));
               if (pending.size() == batchSize) {
-                if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), fingerprint);
+                if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
                 rows += flush(pending, buffer, writer);
               }
             }
           }
           if (!pending.isEmpty()) {
-            if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), fingerprint);
+            if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
             rows += flush(pending, buffer, writer);
           }
           if (writer != null) {

@@ -16,11 +16,7 @@ import java.util.List;
  */
 public final class ExtractionPlan {
   /** The images of one part file. */
-  public record Chunk(String split, int index, List<ImageEntry> images, int viewsPerImage, String key) {
-    public int rowsPerImage() {
-      return 1 + viewsPerImage;
-    }
-  }
+  public record Chunk(String split, int index, List<ImageEntry> images, int viewsPerImage, String key) {}
 
   private final List<Chunk> chunks;
   private final String inputsHash;

@@ -13,13 +13,6 @@ public record FeatureSplit(String name, int rows, int dim, float[] features, int
     }
   }
 
-  /** Rows per class id, for class-balance checks and reports. */
-  public int[] classCounts(int numClasses) {
-    int[] counts = new int[numClasses];
-    for (int l : labels) counts[l]++;
-    return counts;
-  }
-
   /** Per-feature mean and standard deviation (population), what standardization fits on train. */
   public float[][] meanAndStd() {
     double[] sum = new double[dim];

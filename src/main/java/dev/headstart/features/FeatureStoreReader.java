@@ -40,7 +40,7 @@ public final class FeatureStoreReader {
     Manifest manifest = manifest();
     Map<String, FeatureSplit> splits = new LinkedHashMap<>();
     for (String split : required) {
-      FeatureSplit s = readSplit(manifest, split, useViews && split.equals("train"));
+      FeatureSplit s = readSplit(manifest, split, useViews && split.equals("train"), FeatureRows.parts(store, split, conf));
       if (s.rows() == 0) {
         throw new FeatureStoreException("split '" + split + "' of feature store " + location + " has no rows: "
             + "put images under <data.root>/" + split + "/<class>/ and rerun ./extract");
@@ -48,9 +48,9 @@ public final class FeatureStoreReader {
       splits.put(split, s);
     }
     for (String split : optional) {
-      if (!required.contains(split) && !FeatureRows.parts(store, split, conf).isEmpty()) {
-        splits.put(split, readSplit(manifest, split, false));
-      }
+      if (required.contains(split)) continue;
+      List<Path> parts = FeatureRows.parts(store, split, conf);
+      if (!parts.isEmpty()) splits.put(split, readSplit(manifest, split, false, parts));
     }
     return new LoadedFeatures(location, manifest, splits, (System.nanoTime() - t0) / 1e9);
   }
@@ -88,11 +88,11 @@ public final class FeatureStoreReader {
     return m;
   }
 
-  private FeatureSplit readSplit(Manifest manifest, String split, boolean keepViews) throws IOException {
+  private FeatureSplit readSplit(Manifest manifest, String split, boolean keepViews, List<Path> parts)
+      throws IOException {
     Manifest.SplitCounts counts = manifest.splits() == null ? null : manifest.splits().get(split);
     int expected = counts == null ? 0 : keepViews ? counts.rows() : counts.images();
     SplitCollector sink = new SplitCollector(split, manifest.classes(), manifest.featureDim(), keepViews, expected);
-    List<Path> parts = FeatureRows.parts(store, split, conf);
     for (Path part : parts) {
       sink.startFile(part.toString());
       try (ParquetReader<Boolean> reader = new PartReaderBuilder(HadoopInputFile.fromPath(part, conf),

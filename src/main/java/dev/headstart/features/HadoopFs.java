@@ -1,8 +1,12 @@
 package dev.headstart.features;
 
+import dev.headstart.io.Json;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -54,6 +58,26 @@ public final class HadoopFs {
     fs.setWriteChecksum(false);
     fs.setVerifyChecksum(false);
     return fs;
+  }
+
+  /**
+   * Writes value as JSON (and a newline) to file so that a reader never sees half of it: through
+   * java.nio's atomic rename on a local disk, elsewhere a hidden temporary file renamed over it
+   * (object stores and HDFS cannot rename over an existing file; the window is one call wide).
+   */
+  public static void writeJson(Path file, Object value, Configuration conf) throws IOException {
+    if (isLocal(file)) {
+      Json.writeFile(Paths.get(file.toUri()), value);
+      return;
+    }
+    FileSystem fs = fileSystem(file, conf);
+    fs.mkdirs(file.getParent());
+    Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
+    try (OutputStream out = fs.create(tmp, true)) {
+      out.write((Json.write(value) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    if (fs.exists(file)) fs.delete(file, false);
+    if (!fs.rename(tmp, file)) throw new IOException("could not rename " + tmp + " to " + file);
   }
 
   /** True when the path is on the local disk, where java.nio can rename atomically. */

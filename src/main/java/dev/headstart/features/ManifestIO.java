@@ -5,9 +5,7 @@ import dev.headstart.io.Json;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -26,20 +24,7 @@ public final class ManifestIO {
   }
 
   public static void write(Path store, Manifest manifest, Configuration conf) throws IOException {
-    Path target = FeatureStoreLayout.manifest(store);
-    if (HadoopFs.isLocal(target)) {
-      Json.writeFile(Paths.get(target.toUri()), manifest);
-      return;
-    }
-    FileSystem fs = HadoopFs.fileSystem(target, conf);
-    fs.mkdirs(store);
-    Path tmp = new Path(store, "." + Manifest.FILE_NAME + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      out.write((Json.write(manifest) + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-    // object stores and HDFS cannot rename over an existing file; the window is one call wide
-    if (fs.exists(target)) fs.delete(target, false);
-    if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+    HadoopFs.writeJson(FeatureStoreLayout.manifest(store), manifest, conf);
   }
 
   /** The store's manifest, or empty when the store has none yet. */
