@@ -24,14 +24,11 @@ final class DecodedImages {
 
   private final List<ImageEntry> entries;
   private final RgbImage[] cached;
-  private final List<String> skipped;
   private final ImageDecoder decoder;
 
-  private DecodedImages(List<ImageEntry> entries, RgbImage[] cached, List<String> skipped,
-      ImageDecoder decoder) {
+  private DecodedImages(List<ImageEntry> entries, RgbImage[] cached, ImageDecoder decoder) {
     this.entries = entries;
     this.cached = cached;
-    this.skipped = skipped;
     this.decoder = decoder;
   }
 
@@ -41,14 +38,10 @@ final class DecodedImages {
     for (ImageEntry e : all) futures.add(pool.submit(() -> decodeOrNull(decoder, e)));
     List<ImageEntry> kept = new ArrayList<>();
     List<RgbImage> images = new ArrayList<>();
-    List<String> skipped = new ArrayList<>();
     long pixels = 0;
     for (int i = 0; i < all.size(); i++) {
       RgbImage img = get(futures.get(i));
-      if (img == null) {
-        skipped.add(all.get(i).path());
-        continue;
-      }
+      if (img == null) continue; // decodeOrNull named it on stderr
       kept.add(all.get(i));
       pixels += (long) img.width() * img.height();
       images.add(img);
@@ -56,7 +49,7 @@ final class DecodedImages {
     boolean keep = pixels <= pixelBudget;
     RgbImage[] cached = new RgbImage[kept.size()];
     if (keep) cached = images.toArray(cached);
-    return new DecodedImages(List.copyOf(kept), cached, List.copyOf(skipped), decoder);
+    return new DecodedImages(List.copyOf(kept), cached, decoder);
   }
 
   private static RgbImage decodeOrNull(ImageDecoder decoder, ImageEntry e) throws IOException {
@@ -83,11 +76,6 @@ final class DecodedImages {
   /** The images that decoded, in dataset order. */
   List<ImageEntry> entries() {
     return entries;
-  }
-
-  /** Relative paths of the images that failed to decode (reasons went to stderr). */
-  List<String> skipped() {
-    return skipped;
   }
 
   RgbImage image(int index) {

@@ -174,18 +174,15 @@ public final class FinetuneRun {
 
   static FinetuneNet newNet(Block backbone, FinetuneConfig cfg, int featureDim, Integer auxDim,
       int numClasses) {
-    return newNet(backbone, cfg.head(), cfg.hidden(), cfg.dropout(), featureDim, auxDim, numClasses);
+    return newNet(backbone, new HeadSpec(cfg.head(), featureDim, numClasses, cfg.hidden(), cfg.dropout(), false),
+        auxDim);
   }
 
-  /** Backbone + the head the settings describe (+ an aux head when the card has an aux output). */
-  static FinetuneNet newNet(Block backbone, String headKind, List<Integer> hidden, double dropout,
-      int featureDim, Integer auxDim, int numClasses) {
-    boolean mlp = headKind.equals(HeadSpec.MLP);
-    HeadSpec spec = new HeadSpec(headKind, featureDim, numClasses, mlp ? hidden : List.of(),
-        mlp ? dropout : 0, false);
+  /** Backbone + the head the spec describes (+ an aux head when the card has an aux output). */
+  static FinetuneNet newNet(Block backbone, HeadSpec spec, Integer auxDim) {
     Block head = HeadFactory.build(spec);
-    Block aux = auxDim == null ? null : Linear.builder().setUnits(numClasses).build();
-    return new FinetuneNet(backbone, head, aux, featureDim, auxDim == null ? 0 : auxDim, numClasses);
+    Block aux = auxDim == null ? null : Linear.builder().setUnits(spec.numClasses()).build();
+    return new FinetuneNet(backbone, head, aux, spec.inputDim(), auxDim == null ? 0 : auxDim, spec.numClasses());
   }
 
   private ImageSplitDataset dataset(DecodedImages images, boolean train) {

@@ -15,6 +15,7 @@ import ai.djl.util.Pair;
 import dev.headstart.cli.UserException;
 import dev.headstart.extract.ModelCard;
 import dev.headstart.extract.Preprocessor;
+import dev.headstart.head.HeadSpec;
 import dev.headstart.io.Json;
 import dev.headstart.runs.RunConfig;
 import dev.headstart.runs.RunLayout;
@@ -22,7 +23,6 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,15 +59,11 @@ public final class FinetunedModel implements AutoCloseable {
     RunConfig config = Json.read(runDir.resolve(RunLayout.CONFIG), RunConfig.class);
     Path weights = runDir.resolve(RunLayout.WEIGHTS_DIR);
     ModelCard card = ModelCard.read(weights.resolve(FinetuneRun.CARD_FILE));
-    Map<String, Object> h = config.hyperparameters();
-    List<Integer> hidden = new ArrayList<>();
-    if (h.get("hidden") instanceof List<?> list) for (Object o : list) hidden.add(((Number) o).intValue());
-    double dropout = h.get("dropout") instanceof Number n ? n.doubleValue() : 0;
+    HeadSpec head = HeadSpec.fromHyperparameters(config.hyperparameters(), card.featureDim(), config.classes().size());
     Model model = Model.newInstance("finetuned", device, "PyTorch");
     try {
       PtSymbolBlock backbone = new PtSymbolBlock((PtNDManager) model.getNDManager());
-      FinetuneNet net = FinetuneRun.newNet(backbone, String.valueOf(h.getOrDefault("head", "linear")),
-          hidden, dropout, card.featureDim(), card.auxFeatureDim(), config.classes().size());
+      FinetuneNet net = FinetuneRun.newNet(backbone, head, card.auxFeatureDim());
       model.setBlock(net);
       model.load(weights, FinetuneRun.WEIGHTS_NAME);
       return new FinetunedModel(model, net, config, card);

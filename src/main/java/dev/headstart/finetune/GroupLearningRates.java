@@ -1,9 +1,9 @@
 package dev.headstart.finetune;
 
-import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import dev.headstart.config.FinetuneConfig;
+import dev.headstart.head.Schedules;
 import java.util.Set;
 
 /**
@@ -26,25 +26,8 @@ final class GroupLearningRates implements ParameterTracker {
   static GroupLearningRates of(FinetuneConfig cfg, int stepsPerEpoch, Set<String> backboneIds) {
     float lr = (float) cfg.lr();
     float backboneLr = cfg.backboneLr() > 0 ? (float) cfg.backboneLr() : lr;
-    return new GroupLearningRates(schedule(cfg, lr, stepsPerEpoch), backboneIds, backboneLr / lr);
-  }
-
-  /** StepLR(step_size epochs, gamma), cosine to 0 over all epochs, or constant; in steps. */
-  static Tracker schedule(FinetuneConfig cfg, float lr, int stepsPerEpoch) {
-    int total = Math.max(1, cfg.epochs() * stepsPerEpoch);
-    switch (cfg.scheduler()) {
-      case "step": {
-        // StepLR: lr x gamma^(completed step_size-epoch periods). DJL's MultiFactorTracker refuses
-        // evenly spaced steps and FactorTracker decays every update, so the schedule is this line.
-        int period = Math.max(1, cfg.stepSize() * stepsPerEpoch);
-        float gamma = (float) cfg.gamma();
-        return numUpdate -> lr * (float) Math.pow(gamma, Math.max(0, numUpdate - 1) / period);
-      }
-      case "cosine":
-        return CosineTracker.builder().setBaseValue(lr).optFinalValue(0).setMaxUpdates(total).build();
-      default:
-        return Tracker.fixed(lr);
-    }
+    Tracker schedule = Schedules.of(cfg.scheduler(), lr, cfg.stepSize(), cfg.gamma(), cfg.epochs(), stepsPerEpoch);
+    return new GroupLearningRates(schedule, backboneIds, backboneLr / lr);
   }
 
   @Override

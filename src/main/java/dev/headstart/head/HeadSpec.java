@@ -12,8 +12,8 @@ import java.util.Map;
  * @param kind linear (the seeds' replaced fc) or mlp (Linear-ReLU-Dropout per hidden size, then Linear)
  * @param inputDim feature dimension D: the block takes [N, D]
  * @param numClasses output logits per row
- * @param hidden hidden layer sizes of an mlp (ignored by linear)
- * @param dropout dropout probability after each hidden layer of an mlp
+ * @param hidden hidden layer sizes of an mlp (a linear head keeps none)
+ * @param dropout dropout probability after each hidden layer of an mlp (a linear head keeps 0)
  * @param standardize a fixed (not trained) affine layer (x - mean) / std first, fitted on train
  */
 public record HeadSpec(String kind, int inputDim, int numClasses, List<Integer> hidden, double dropout,
@@ -29,17 +29,17 @@ public record HeadSpec(String kind, int inputDim, int numClasses, List<Integer> 
       throw new IllegalArgumentException("head needs a positive input dim and class count, got "
           + inputDim + " and " + numClasses);
     }
+    if (kind.equals(LINEAR)) {
+      // the settings may carry an mlp's hidden/dropout; a linear head has neither
+      hidden = List.of();
+      dropout = 0;
+    }
     if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
     hidden = List.copyOf(hidden);
   }
 
   public static HeadSpec linear(int inputDim, int numClasses) {
     return new HeadSpec(LINEAR, inputDim, numClasses, List.of(), 0, false);
-  }
-
-  /** The layers that carry dropout masks: what makes training draw random numbers every step. */
-  public boolean usesDropout() {
-    return kind.equals(MLP) && dropout > 0 && !hidden.isEmpty();
   }
 
   /**
@@ -54,7 +54,6 @@ public record HeadSpec(String kind, int inputDim, int numClasses, List<Integer> 
     double dropout = hp.get("dropout") instanceof Number n ? n.doubleValue() : 0;
     boolean standardize = Boolean.TRUE.equals(hp.get("standardize"))
         || "true".equals(String.valueOf(hp.get("standardize")));
-    return new HeadSpec(kind, inputDim, numClasses, kind.equals(MLP) ? hidden : List.of(),
-        kind.equals(MLP) ? dropout : 0, standardize);
+    return new HeadSpec(kind, inputDim, numClasses, hidden, dropout, standardize);
   }
 }

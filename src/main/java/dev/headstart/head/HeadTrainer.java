@@ -131,9 +131,7 @@ public final class HeadTrainer {
 
     HeadRun(TrainConfig c, int stepsPerEpoch) {
       this.c = c;
-      boolean mlp = c.head().equals(HeadSpec.MLP);
-      spec = new HeadSpec(c.head(), data.dim(), data.numClasses(), mlp ? c.hidden() : List.of(),
-          mlp ? c.dropout() : 0, c.standardize());
+      spec = new HeadSpec(c.head(), data.dim(), data.numClasses(), c.hidden(), c.dropout(), c.standardize());
       long t0 = System.nanoTime();
       manager = data.manager().newSubManager();
       head = HeadFactory.create(spec, manager, c.seed());

@@ -1,11 +1,8 @@
 package dev.headstart.head;
 
 import ai.djl.training.tracker.CosineTracker;
-import ai.djl.training.tracker.MultiFactorTracker;
 import ai.djl.training.tracker.Tracker;
 import dev.headstart.config.TrainConfig;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Learning-rate schedules as DJL trackers. DJL counts optimizer updates (steps), the seeds count
@@ -16,20 +13,29 @@ public final class Schedules {
   private Schedules() {}
 
   public static Tracker of(TrainConfig c, int stepsPerEpoch) {
-    float lr = (float) c.lr();
-    return switch (c.scheduler()) {
-      case "step" -> {
-        List<Integer> drops = new ArrayList<>();
-        for (int e = c.stepSize(); e < c.epochs(); e += c.stepSize()) drops.add(e * stepsPerEpoch);
-        // MultiFactorTracker refuses a single step (it points to FactorTracker, which decays at
-        // every update instead): a drop that never comes keeps one real drop valid
-        if (drops.size() == 1) drops.add(Integer.MAX_VALUE);
-        yield drops.isEmpty() ? Tracker.fixed(lr) : MultiFactorTracker.builder().setBaseValue(lr)
-            .setSteps(drops.stream().mapToInt(Integer::intValue).toArray()).optFactor((float) c.gamma()).build();
-      }
+    return of(c.scheduler(), (float) c.lr(), c.stepSize(), c.gamma(), c.epochs(), stepsPerEpoch);
+  }
+
+  /** StepLR(step_size epochs, gamma), cosine to 0 over all epochs, or constant; in optimizer updates. */
+  public static Tracker of(String scheduler, float lr, int stepSize, double gamma, int epochs, int stepsPerEpoch) {
+    return switch (scheduler) {
+      case "step" -> stepLr(lr, Math.max(1, stepSize * stepsPerEpoch), (float) gamma);
       case "cosine" -> CosineTracker.builder().setBaseValue(lr).optFinalValue(0f)
-          .setMaxUpdates(Math.max(1, c.epochs() * stepsPerEpoch)).build();
+          .setMaxUpdates(Math.max(1, epochs * stepsPerEpoch)).build();
       default -> Tracker.fixed(lr);
+    };
+  }
+
+  /**
+   * lr x gamma per completed period of updates, multiplied in float as DJL's MultiFactorTracker
+   * does. Stateless (MultiFactorTracker remembers its last step and refuses a single drop), so
+   * every parameter group may ask at any update.
+   */
+  private static Tracker stepLr(float lr, int period, float gamma) {
+    return numUpdate -> {
+      float value = lr;
+      for (int drops = Math.max(0, numUpdate - 1) / period; drops > 0; drops--) value *= gamma;
+      return value;
     };
   }
 }

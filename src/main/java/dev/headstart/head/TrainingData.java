@@ -16,7 +16,6 @@ public final class TrainingData implements AutoCloseable {
   private final LoadedFeatures features;
   private final NDManager manager;
   private final NDArray trainX;
-  private final NDArray trainY;
   private final NDArray trainYColumn;
   private final NDArray valX;
   private final NDArray valY;
@@ -30,8 +29,7 @@ public final class TrainingData implements AutoCloseable {
     FeatureSplit train = features.split("train");
     FeatureSplit val = features.split("val");
     trainX = tensor(manager, train);
-    trainY = labels(manager, train);
-    trainYColumn = trainY.reshape(-1, 1);
+    trainYColumn = labels(manager, train).reshape(-1, 1);
     valX = tensor(manager, val);
     valY = labels(manager, val);
   }
@@ -50,10 +48,6 @@ public final class TrainingData implements AutoCloseable {
     return m.create(l);
   }
 
-  public LoadedFeatures features() {
-    return features;
-  }
-
   public FeatureSplit train() {
     return features.split("train");
   }
@@ -68,10 +62,6 @@ public final class TrainingData implements AutoCloseable {
 
   public NDArray trainX() {
     return trainX;
-  }
-
-  public NDArray trainY() {
-    return trainY;
   }
 
   /** Train labels as [N, 1], the shape the loss gathers with (no reshape per batch). */
