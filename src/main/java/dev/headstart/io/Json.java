@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import java.io.IOException;
-import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,14 +36,6 @@ public final class Json {
     } catch (JsonParseException e) {
       throw new IOException(file + " is not valid JSON for " + type.getSimpleName() + ": "
           + e.getMessage(), e);
-    }
-  }
-
-  public static <T> T read(Path file, Type type) throws IOException {
-    try {
-      return GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), type);
-    } catch (JsonParseException e) {
-      throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
     }
   }
 }

@@ -29,9 +29,8 @@ record ReportContent(
           .map(name -> t.run(name).orElseThrow()).toList();
       List<LoadedRun> compared = java.util.stream.Stream.of(t.best(), t.baseline())
           .flatMap(Optional::stream).distinct().toList();
-      List<String> confusions = compared.size() == 1
-          ? List.of(charts.confusion(compared.get(0), "Confusion matrix: " + roleTitle(t, compared.get(0))))
-          : compared.stream().map(r -> charts.confusion(r, "Confusion matrix: " + roleTitle(t, r))).toList();
+      List<String> confusions =
+          compared.stream().map(r -> charts.confusion(r, "Confusion matrix: " + roleTitle(t, r))).toList();
       return new RenderedCharts(
           charts.valAccuracy(t.runs(), t.history()),
           charts.timeToAccuracy(t.runs(), t.timeline(), t.target()),

@@ -88,8 +88,8 @@ public final class ReportStage {
   }
 
   /**
-   * Writes whole-or-nothing, then opens the file to other readers: AtomicFiles' temporary file is
-   * created owner-only (0600), and a report is made to be shared or served.
+   * Writes whole-or-nothing, then makes the file readable by all whatever the umask: a report is
+   * made to be shared or served.
    */
   private static void write(Path file, String content) throws IOException {
     AtomicFiles.writeString(file, content);

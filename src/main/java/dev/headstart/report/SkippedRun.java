@@ -4,10 +4,6 @@ import java.nio.file.Path;
 
 /** A folder under the runs folder that the report left out, and why (shown on stderr and in the page). */
 public record SkippedRun(Path dir, String reason) {
-  public String name() {
-    return dir.getFileName().toString();
-  }
-
   public String message() {
     return "skipped " + dir + ": " + reason;
   }

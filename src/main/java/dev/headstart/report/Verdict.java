@@ -46,9 +46,11 @@ public record Verdict(String headline, List<String> details) {
     }
 
     Optional<Row> scratch = bestRow(t, Method.SCRATCH);
-    Optional<Double> pretrained = t.bestPerMethod().stringColumn("method").asList().stream()
-        .filter(m -> !m.equals(Method.SCRATCH.id())).findFirst()
-        .flatMap(m -> bestRow(t, Method.of(m))).map(r -> r.getDouble("best_val_accuracy"));
+    // bestPerMethod is best first, so its first row that is not scratch is the best pretrained run
+    Table notScratch = t.bestPerMethod()
+        .where(t.bestPerMethod().stringColumn("method").isNotEqualTo(Method.SCRATCH.id()));
+    Optional<Double> pretrained = notScratch.isEmpty()
+        ? Optional.empty() : Optional.of(notScratch.doubleColumn("best_val_accuracy").get(0));
     if (best.method() == Method.SCRATCH && pretrained.isPresent()) {
       details.add(pretrained.get() < best.metrics().bestValAccuracy()
           ? "Training from scratch beat every run that started from the pretrained backbone: its features do "

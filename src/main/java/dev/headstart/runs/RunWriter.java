@@ -19,7 +19,6 @@ public final class RunWriter implements AutoCloseable {
   private final Path finalDir;
   private final Path workDir;
   private final BufferedWriter history;
-  private boolean committed;
 
   private RunWriter(Path finalDir, Path workDir) throws IOException {
     this.finalDir = finalDir;
@@ -43,10 +42,6 @@ public final class RunWriter implements AutoCloseable {
   /** The folder to write weights and extra files into before commit. */
   public Path workDir() {
     return workDir;
-  }
-
-  public Path finalDir() {
-    return finalDir;
   }
 
   public void writeConfig(RunConfig config) throws IOException {
@@ -85,7 +80,6 @@ public final class RunWriter implements AutoCloseable {
     if (Files.exists(finalDir)) Files.move(finalDir, old);
     Files.move(workDir, finalDir);
     AtomicFiles.deleteRecursively(old);
-    committed = true;
     return finalDir;
   }
 
@@ -93,9 +87,5 @@ public final class RunWriter implements AutoCloseable {
   @Override
   public void close() throws IOException {
     history.close();
-  }
-
-  public boolean committed() {
-    return committed;
   }
 }
