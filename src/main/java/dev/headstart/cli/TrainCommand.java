@@ -105,6 +105,11 @@ public final class TrainCommand implements Callable<Integer> {
           + " Keys: any train key (wd, bs, ls are short for weight_decay, batch_size, label_smoothing).")
   List<String> sweep = new ArrayList<>();
 
+  @Option(names = "--parallel", paramLabel = "N",
+      description = "Sweep points trained at once (train.parallel): linear heads of one optimizer train as one"
+          + " packed matrix, other heads over shared batches; 0 = all that can, 1 = one after another.")
+  Integer parallel;
+
   @Override
   public Integer call() {
     config.override("train.features", features);
@@ -123,6 +128,7 @@ public final class TrainCommand implements Callable<Integer> {
     config.override("train.scheduler", scheduler);
     config.override("train.step_size", stepSize);
     config.override("train.gamma", gamma);
+    config.override("train.parallel", parallel);
     config.override("train.label_smoothing", labelSmoothing);
     config.override("train.seed", seed);
     config.override("train.patience", patience);

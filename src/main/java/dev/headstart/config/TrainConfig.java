@@ -32,9 +32,10 @@ import java.util.Map;
  * @param patience stop after this many epochs without a lower validation loss; 0 = never
  * @param useViews train on the augmented views too (validation always uses view 0)
  * @param sweep grid of key -> values to try, one run per point
- * @param parallel sweep points trained at once; 0 = as many as helps on this machine. With DJL's
- *     PyTorch engine that is one: it allows one gradient collector per process (a second, from
- *     another thread, throws), so points run one after another, each op on one thread
+ * @param parallel the most sweep points trained at once, in one thread: linear heads of one
+ *     optimizer as one packed matrix, other heads in lockstep over shared batches (threads would
+ *     not help: DJL's PyTorch engine allows one gradient collector per process, and these ops
+ *     are too small to split); 0 = every point that can, 1 = one after another, each op on one thread
  */
 public record TrainConfig(
     String features,

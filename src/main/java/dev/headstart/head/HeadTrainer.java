@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
@@ -22,7 +23,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -35,9 +38,19 @@ import java.util.function.Consumer;
  */
 public final class HeadTrainer {
   private final TrainingData data;
+  private final boolean packed;
 
   public HeadTrainer(TrainingData data) {
+    this(data, true);
+  }
+
+  /**
+   * @param packed train linear heads as {@link PackedLinearHeads} (fast); false trains every head
+   *     through DJL's autograd, the general path, which tests compare the packed one against
+   */
+  HeadTrainer(TrainingData data, boolean packed) {
     this.data = data;
+    this.packed = packed;
   }
 
   /** Trains one head. */
@@ -60,10 +73,13 @@ public final class HeadTrainer {
   }
 
   /**
-   * Trains several heads in lockstep over the same shuffled batches: each batch is gathered once
-   * for all of them (at large batches the gather is the biggest cost of a step), and all share
-   * one gradient collector. DJL's PyTorch engine allows one collector per process, so this is
-   * how a sweep trains points "in parallel". The settings must pass {@link #canShareBatches}.
+   * Trains several heads together over the same shuffled batches; the settings must pass
+   * {@link #canShareBatches}. Linear heads of one optimizer train as one
+   * {@link PackedLinearHeads} (one matrix product per step for all of them); other heads go
+   * through DJL's autograd in lockstep, each batch gathered once for all of them (at large
+   * batches the gather is the biggest cost of a step) under one gradient collector. DJL's
+   * PyTorch engine allows one collector per process, so this, not threads, is how a sweep
+   * trains points "in parallel".
    */
   public List<TrainOutcome> trainTogether(List<TrainConfig> configs, Consumer<String> progress) {
     TrainConfig first = configs.get(0);
@@ -72,21 +88,40 @@ public final class HeadTrainer {
         throw new IllegalArgumentException("settings cannot train in lockstep: " + first + " and " + c);
       }
     }
+    // linear heads train packed, one packed matrix per optimizer kind; the rest through autograd
+    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < configs.size(); i++) {
+      TrainConfig c = configs.get(i);
+      String key = packed && c.head().equals(HeadSpec.LINEAR) ? c.optimizer() : "";
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+    }
+    TrainOutcome[] out = new TrainOutcome[configs.size()];
+    for (Map.Entry<String, List<Integer>> g : groups.entrySet()) {
+      List<TrainConfig> members = g.getValue().stream().map(configs::get).toList();
+      Consumer<String> p = configs.size() == 1 ? progress : line -> {};
+      List<TrainOutcome> done = g.getKey().isEmpty() ? trainLockstep(members, p) : trainPacked(members, p);
+      for (int j = 0; j < members.size(); j++) out[g.getValue().get(j)] = done.get(j);
+    }
+    return List.of(out);
+  }
+
+  /** Heads through DJL's autograd in lockstep over shared batches (see {@link #trainTogether}). */
+  private List<TrainOutcome> trainLockstep(List<TrainConfig> configs, Consumer<String> progress) {
+    TrainConfig first = configs.get(0);
     int n = data.train().rows();
-    int batch = first.batchSize() == 0 || first.batchSize() > n ? n : first.batchSize();
+    int batch = batchSize(first, n);
     int steps = (n + batch - 1) / batch;
     List<HeadRun> runs = new ArrayList<>();
     try {
       for (TrainConfig c : configs) runs.add(new HeadRun(c, steps));
       NDArray trainX = first.standardize() ? data.standardized()[0] : data.trainX();
       SplittableRandom shuffle = new SplittableRandom(first.seed());
-      long[] order = new long[n];
-      for (int i = 0; i < n; i++) order[i] = i;
+      long[] order = identity(n);
       for (int epoch = 1; runs.stream().anyMatch(r -> !r.done); epoch++) {
         shuffle(order, shuffle);
         trainEpoch(runs, trainX, order, batch);
         for (HeadRun r : runs) {
-          if (!r.done) r.endEpoch(epoch, configs.size() == 1 ? progress : line -> {});
+          if (!r.done) r.endEpoch(epoch, progress);
         }
       }
       List<TrainOutcome> out = new ArrayList<>();
@@ -95,6 +130,69 @@ public final class HeadTrainer {
     } finally {
       for (HeadRun r : runs) r.manager.close();
     }
+  }
+
+  /**
+   * Linear heads of one optimizer kind as one {@link PackedLinearHeads}: the same batches in the
+   * same order as the autograd path, each head validated, recorded and kept at its best epoch
+   * through its own DJL block exactly as there (the packed weights are copied into the block
+   * after each epoch), so predict and the best-epoch check see the same head either way.
+   */
+  private List<TrainOutcome> trainPacked(List<TrainConfig> configs, Consumer<String> progress) {
+    TrainConfig first = configs.get(0);
+    int n = data.train().rows();
+    int batch = batchSize(first, n);
+    int steps = (n + batch - 1) / batch;
+    List<HeadRun> runs = new ArrayList<>();
+    try {
+      for (TrainConfig c : configs) runs.add(new HeadRun(c, steps));
+      List<Linear> layers = runs.stream().map(r -> lastLinear(r.head)).toList();
+      List<ai.djl.training.tracker.Tracker> rates = configs.stream().map(c -> Schedules.of(c, steps)).toList();
+      float[] rows = first.standardize() ? data.standardizedTrainRows() : data.train().features();
+      try (PackedLinearHeads heads = new PackedLinearHeads(data.manager(), configs, layers, rates, rows,
+          data.train().labels(), data.dim(), data.numClasses())) {
+        SplittableRandom shuffle = new SplittableRandom(first.seed());
+        long[] order = identity(n);
+        for (int epoch = 1; runs.stream().anyMatch(r -> !r.done); epoch++) {
+          shuffle(order, shuffle);
+          long t = System.nanoTime();
+          heads.startEpoch();
+          for (int s = 0; s < n; s += batch) heads.step(order, s, Math.min(n, s + batch));
+          float[] packedNow = heads.snapshot();
+          List<HeadRun> active = runs.stream().filter(r -> !r.done).toList();
+          long share = (System.nanoTime() - t) / active.size();
+          for (int p = 0; p < runs.size(); p++) {
+            HeadRun r = runs.get(p);
+            if (r.done) continue;
+            r.trainNanos += share;
+            r.lastTrain = new double[] {heads.lossSum(p) / n, (double) heads.correct(p) / n};
+            heads.copyTo(p, layers.get(p), packedNow);
+            r.endEpoch(epoch, progress);
+          }
+        }
+      }
+      List<TrainOutcome> out = new ArrayList<>();
+      for (HeadRun r : runs) out.add(r.finish());
+      return out;
+    } finally {
+      for (HeadRun r : runs) r.manager.close();
+    }
+  }
+
+  private static int batchSize(TrainConfig c, int n) {
+    return c.batchSize() == 0 || c.batchSize() > n ? n : c.batchSize();
+  }
+
+  private static long[] identity(int n) {
+    long[] order = new long[n];
+    for (int i = 0; i < n; i++) order[i] = i;
+    return order;
+  }
+
+  private static Linear lastLinear(SequentialBlock head) {
+    List<Block> blocks = head.getChildren().values();
+    if (blocks.get(blocks.size() - 1) instanceof Linear l) return l;
+    throw new IllegalStateException("head does not end in a linear layer: " + head);
   }
 
   /** One head being trained: its block, optimizer, history and best epoch so far. */

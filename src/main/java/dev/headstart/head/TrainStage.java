@@ -68,15 +68,11 @@ public final class TrainStage {
       throw new ConfigException("'train.sweep' lists the same setting twice; each point must differ");
     }
 
-    if (sweep && c.parallel() > 1) {
-      log.println("train: train.parallel=" + c.parallel() + " ignored: DJL's PyTorch engine trains one"
-          + " model at a time per process (one gradient collector), so the points run one after another");
-    }
     List<Run> runs = new ArrayList<>();
     long start = System.nanoTime();
     try (TrainingData data = TrainingData.of(features)) {
       HeadTrainer trainer = new HeadTrainer(data);
-      for (List<Integer> group : lockstepGroups(points)) {
+      for (List<Integer> group : lockstepGroups(points, c.parallel())) {
         List<TrainConfig> configs = group.stream().map(i -> points.get(i).config()).toList();
         List<TrainOutcome> outcomes = trainer.trainTogether(configs, line -> log.println("  " + line));
         for (int g = 0; g < group.size(); g++) {
@@ -112,14 +108,16 @@ public final class TrainStage {
 
   /**
    * Points that can train in lockstep (same batches, no dropout), as groups of point indices in
-   * sweep order: each group gathers every batch once for all its heads.
+   * sweep order, at most {@code parallel} per group (0 = no limit): each group's heads train
+   * together over batches drawn once (see {@link HeadTrainer#trainTogether}).
    */
-  static List<List<Integer>> lockstepGroups(List<SweepGrid.Point> points) {
+  static List<List<Integer>> lockstepGroups(List<SweepGrid.Point> points, int parallel) {
     List<List<Integer>> groups = new ArrayList<>();
     for (int i = 0; i < points.size(); i++) {
       List<Integer> home = null;
       for (List<Integer> g : groups) {
-        if (HeadTrainer.canShareBatches(points.get(g.get(0)).config(), points.get(i).config())) {
+        if ((parallel == 0 || g.size() < parallel)
+            && HeadTrainer.canShareBatches(points.get(g.get(0)).config(), points.get(i).config())) {
           home = g;
           break;
         }

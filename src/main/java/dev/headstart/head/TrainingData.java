@@ -22,6 +22,7 @@ public final class TrainingData implements AutoCloseable {
   private float[][] trainMeanStd;
   private NDArray standardTrainX;
   private NDArray standardValX;
+  private float[] standardTrainRows;
 
   private TrainingData(LoadedFeatures features, NDManager manager) {
     this.features = features;
@@ -105,6 +106,15 @@ public final class TrainingData implements AutoCloseable {
       standardValX = Standardize.apply(valX, mean, inv);
     }
     return new NDArray[] {standardTrainX, standardValX};
+  }
+
+  /**
+   * The standardized train rows on the host, row-major [N, D]: the very floats of
+   * {@link #standardized()}'s train tensor, for trainers that assemble batches in Java.
+   */
+  public synchronized float[] standardizedTrainRows() {
+    if (standardTrainRows == null) standardTrainRows = standardized()[0].toFloatArray();
+    return standardTrainRows;
   }
 
   @Override
