@@ -74,8 +74,7 @@ public final class TrainBench {
     }
 
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-    // the sweep runs at the last batch size given (a 16-point sweep at batch 16 takes minutes here)
-    for (int bs : List.of(batches.get(batches.size() - 1))) {
+    for (int bs : batches) {
       Map<String, String> overrides = new LinkedHashMap<>();
       overrides.put("train.features", store);
       overrides.put("train.runs", dir.resolve("runs-" + bs).toString());
