@@ -1,5 +1,7 @@
 package dev.headstart.extract;
 
+import ai.djl.pytorch.jni.JniUtils;
+
 import dev.headstart.cli.UserException;
 import dev.headstart.config.ExtractConfig;
 import dev.headstart.config.HeadstartVersion;
@@ -31,6 +33,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The extract stage: the frozen backbone once over every image, features to Parquet parts and
@@ -44,6 +48,7 @@ public final class ExtractStage {
       String location) {}
 
   static final String INTRA_OP_PROPERTY = "ai.djl.pytorch.num_threads";
+  private static final Logger LOG = LoggerFactory.getLogger(ExtractStage.class);
 
   private final PipelineConfig config;
   private final ExtractConfig ex;
@@ -56,6 +61,8 @@ public final class ExtractStage {
   public Result run() throws IOException {
     long start = System.nanoTime();
     int decodeThreads = decodeThreads(ex.threads());
+    // nobody chose libtorch's threads: start from the split and let ThreadBalance revise it
+    boolean balance = System.getProperty(INTRA_OP_PROPERTY) == null && ex.intraOpThreads() == 0;
     if (System.getProperty(INTRA_OP_PROPERTY) == null || ex.intraOpThreads() > 0) {
       // DJL reads it when the engine starts, which is later in this run for the CLI
       System.setProperty(INTRA_OP_PROPERTY, String.valueOf(intraOpThreads(ex.intraOpThreads(), decodeThreads)));
@@ -133,10 +140,22 @@ public final class ExtractStage {
       Progress progress = Progress.onStderr("extract", images);
       ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor,
           backbone, store, conf, fingerprint, ex.batchSize(), decodeThreads, ex.seed(), ex.strict(), progress);
-      pipeline.run(todo, (chunk, record) -> {
-        done.put(ExtractState.partKey(chunk.split(), chunk.index()), record);
-        running.write(store, conf);
-      });
+      ThreadBalance balancer = null;
+      int threadsBefore = JniUtils.getNumThreads();
+      if (balance && !backbone.device().isGpu()) {
+        balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), decodeThreads, threadsBefore,
+            JniUtils::setNumThreads, LOG::info);
+        pipeline.balanceThreads(balancer);
+      }
+      try {
+        pipeline.run(todo, (chunk, record) -> {
+          done.put(ExtractState.partKey(chunk.split(), chunk.index()), record);
+          running.write(store, conf);
+        });
+      } finally {
+        // the stages of ./run share this JVM: train and finetune get the threads they started with
+        if (balancer != null && balancer.threads() != threadsBefore) JniUtils.setNumThreads(threadsBefore);
+      }
       removeStaleParts(fs, store, plan, done);
 
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -149,7 +168,7 @@ public final class ExtractStage {
       timings.put("forward_seconds", pipeline.forwardSeconds());
       timings.put("write_seconds", pipeline.writeSeconds());
       timings.put("decode_threads", (double) decodeThreads);
-      timings.put("intra_op_threads", intraOpThreads());
+      timings.put("intra_op_threads", balancer != null ? balancer.threads() : intraOpThreads());
       timings.put("batch_size", (double) ex.batchSize());
       Manifest manifest = manifest(dataset, backbone, preprocessing, fingerprint, done, timings, true);
       ManifestIO.write(store, manifest, conf);

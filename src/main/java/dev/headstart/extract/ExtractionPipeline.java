@@ -52,6 +52,8 @@ final class ExtractionPipeline {
   private final boolean strict;
   private final Progress progress;
   private final AtomicLong decodeNanos = new AtomicLong();
+  private final AtomicLong decodedTensors = new AtomicLong();
+  private ThreadBalance balance;
   private long forwardNanos;
   private long writeNanos;
 
@@ -68,6 +70,11 @@ final class ExtractionPipeline {
     this.viewSeed = viewSeed;
     this.strict = strict;
     this.progress = progress;
+  }
+
+  /** Lets {@code balance} move libtorch's threads after the first batches (null = never). */
+  void balanceThreads(ThreadBalance balance) {
+    this.balance = balance;
   }
 
   double decodeSeconds() {
@@ -172,6 +179,7 @@ final class ExtractionPipeline {
     float[][] features = backbone.forward(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
     long f1 = System.nanoTime();
     forwardNanos += f1 - f0;
+    if (balance != null) balance.afterBatch(f1 - f0, pending.size(), decodeNanos.get(), decodedTensors.get());
     for (int i = 0; i < pending.size(); i++) {
       FeatureRow r = pending.get(i);
       writer.write(new FeatureRow(r.path(), r.split(), r.label(), r.labelName(), r.view(), r.contentHash(), features[i]));
@@ -205,6 +213,7 @@ final class ExtractionPipeline {
       return new Decoded(entry, hash, tensors, null);
     } finally {
       decodeNanos.addAndGet(System.nanoTime() - t0);
+      decodedTensors.addAndGet(1 + views);
     }
   }
 

@@ -1,0 +1,58 @@
+package dev.headstart.extract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The one-time choice between the decoder/libtorch split and libtorch on every core. */
+class ThreadBalanceTest {
+  private final List<Integer> set = new ArrayList<>();
+  private final List<String> log = new ArrayList<>();
+
+  private static final long MS = 1_000_000L;
+
+  /** Feeds batches of 32 with the given per-image costs (decoders' time summed over them). */
+  private ThreadBalance feed(ThreadBalance b, int batches, double forwardMs, double decodeMs) {
+    long decodeNanos = 0;
+    long decoded = 0;
+    for (int i = 0; i < batches; i++) {
+      decoded += 32;
+      decodeNanos += (long) (32 * decodeMs * MS);
+      b.afterBatch((long) (32 * forwardMs * MS), 32, decodeNanos, decoded);
+    }
+    return b;
+  }
+
+  @Test
+  void aForwardBoundBackboneGetsEveryCoreAfterTheMeasuredBatches() {
+    // ResNet-18 at 224 px on this machine: ~25 ms forward on 1 thread, ~10 ms to decode
+    ThreadBalance b = new ThreadBalance(2, 1, 1, set::add, log::add);
+    feed(b, 3, 25, 10);
+    assertThat(set).isEmpty(); // the first batch is skipped, three are measured
+    feed(b, 1, 25, 10);
+    assertThat(set).containsExactly(2);
+    assertThat(b.threads()).isEqualTo(2);
+    assertThat(log).singleElement().asString().contains("libtorch now uses 2 threads");
+    feed(b, 20, 25, 10);
+    assertThat(set).containsExactly(2); // decided once
+  }
+
+  @Test
+  void aBalancedSmallBackboneKeepsTheSplit() {
+    // the bundled example: forward and decoding cost about the same per image
+    ThreadBalance b = feed(new ThreadBalance(2, 1, 1, set::add, log::add), 10, 1.0, 1.1);
+    assertThat(set).isEmpty();
+    assertThat(b.threads()).isEqualTo(1);
+    assertThat(b.decision()).contains("kept the split");
+  }
+
+  @Test
+  void decodeBoundWorkAndAlreadyFullThreadsAreLeftAlone() {
+    feed(new ThreadBalance(2, 1, 1, set::add, log::add), 10, 5, 20);
+    ThreadBalance full = feed(new ThreadBalance(4, 1, 4, set::add, log::add), 10, 25, 1);
+    assertThat(set).isEmpty();
+    assertThat(full.decision()).isEmpty();
+  }
+}
