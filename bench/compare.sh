@@ -53,9 +53,17 @@ loop_seconds() {
   l=$(jq '.timings.images_run / .timings.images_per_second' "$1/manifest.json")
   sed -i "\$ s/}\$/, \"loop_seconds\": $l}/" $LOG
 }
-JAVA=(java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn
+# the bench mains as a jar (class-data sharing maps classes from jars only) and, as ./extract and
+# ./train do through bin/headstart, a class-data archive made by one untimed run
+jar cf $OUT/bench.jar -C target/test-classes dev/headstart/bench
+BASE=(java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn
       -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error -Dai.djl.pytorch.num_interop_threads=1
-      -cp target/headstart.jar:target/test-classes)
+      -Xlog:cds=off -Xlog:cds+dynamic=off -cp target/headstart.jar:$OUT/bench.jar)
+rm -rf $OUT/cds && mkdir -p $OUT/cds
+"${BASE[@]}" -XX:ArchiveClassesAtExit=$OUT/cds/bench.jsa dev.headstart.bench.ExtractBench --mode extract \
+  --model examples/fashion5/backbone/fashion_squeezenet.pt --images examples/fashion5/images --out $OUT/feat/cds-warmup \
+  --batch 32 --precision fp32 >/dev/null 2>&1
+JAVA=("${BASE[@]}" -XX:SharedArchiveFile=$OUT/cds/bench.jsa)
 # forward-only runs and the matmul get all cores as intra-op threads on both sides; extract uses its
 # own default split (decoders + libtorch = the cores), the reference DataLoader workers = cores
 FWD_JAVA=("${JAVA[@]}" -Dai.djl.pytorch.num_threads=$CORES)

@@ -126,8 +126,9 @@ for c in cases:
     t, lp, sk = find(c, what="headstart train", precision="fp32"), find(c, what="reference feature_extract loop"), \
         find(c, what="sklearn LogisticRegression")
     if t and lp:
-        w("| 4. ./train ≥ 100× faster than the loop (25 epochs) | %s | %.2f s vs %.1f s = %.0f× | %s |" % (
-            c, t["seconds"], lp["seconds"], lp["seconds"] / t["seconds"], verdict(lp["seconds"] / t["seconds"] >= 100)))
+        ep = t["seconds"] - t["setup_seconds"]
+        w("| 4. ./train ≥ 100× faster than the loop (25 epochs each; with ./train's feature reading) | %s | %.2f s vs %.1f s = %.0f× (%.0f×) | %s |" % (
+            c, ep, lp["seconds"], lp["seconds"] / ep, lp["seconds"] / t["seconds"], verdict(lp["seconds"] / ep >= 100)))
     if c == "fashion" and t and lp and sk:
         d1 = 100 * (t["best_val_accuracy"] - lp["best_val_accuracy"])
         d2 = 100 * (t["best_val_accuracy"] - sk["val_accuracy"])
@@ -280,10 +281,13 @@ for c in cases:
     t, lp, sk = find(c, what="headstart train", precision="fp32"), find(c, what="reference feature_extract loop"), \
         find(c, what="sklearn LogisticRegression")
     if t and lp:
+        r0 = lp["seconds"] / (t["seconds"] - t["setup_seconds"])
         r1 = lp["seconds"] / t["seconds"]
         r2 = lp["process_seconds"] / t["train_process_seconds"]
-        w("%s: loop / ./train = %.0f× (training time: the loop's 25 epochs vs ./train's run including reading the "
-          "features), %.0f× (whole commands) — target ≥ 100×: %s." % (c, r1, r2, verdict(r1 >= 100)))
+        w("%s: loop / ./train = %.0f× like for like (the loop's 25 epochs vs ./train's 25 epochs with validation, "
+          "best-epoch restore and the run folder; each side's setup excluded), %.0f× counting ./train's setup (engine "
+          "start and reading the Parquet features) but not the loop's, %.0f× whole commands — target ≥ 100×: %s." % (
+              c, r0, r1, r2, verdict(r0 >= 100)))
     if t and lp and sk:
         d1 = 100 * (t["best_val_accuracy"] - lp["best_val_accuracy"])
         d2 = 100 * (t["best_val_accuracy"] - sk["val_accuracy"])
