@@ -127,10 +127,13 @@ for case in resnet18 fashion; do
     --threads 1 --workers 1 --batch 32
   done
   echo "== $case: heads on cached features" >&2
-  for p in fp32 bf16; do
+  # fp32 and bf16 features with ./train's defaults; "recipe": fp32 features with exactly the loop's
+  # optimizer settings (lr 0.01, momentum 0.9, batch 16, StepLR 7/0.1, no standardization)
+  for p in fp32 bf16 recipe; do
     rm -rf $OUT/runs/$case-$p
+    FEAT=$OUT/feat/$case-${p/recipe/fp32}; EXTRA=(); [[ $p == recipe ]] && EXTRA=(--no-standardize)
     t0=$(date +%s.%N)
-    ./train --features $OUT/feat/$case-$p --runs $OUT/runs --name $case-$p --epochs 25 >/dev/null 2>&1
+    ./train --features $FEAT --runs $OUT/runs --name $case-$p --epochs 25 "${EXTRA[@]}" >/dev/null 2>&1
     wall=$(since $t0)
     # ./train prints no JSON: its run's metrics.json holds the figures; process = the whole command
     record $case jq -c --arg p $p --argjson wall "$wall" \

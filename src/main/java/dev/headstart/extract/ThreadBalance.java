@@ -21,7 +21,7 @@ import java.util.function.IntConsumer;
 final class ThreadBalance {
   static final double MIN_GAIN = 1.25;
   private static final int SKIP = 1;
-  private static final int MEASURE = 3;
+  private static final int MEASURE = 2;
 
   private final int cores;
   private final int decoders;
