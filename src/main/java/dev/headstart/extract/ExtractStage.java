@@ -61,8 +61,9 @@ public final class ExtractStage {
   public Result run() throws IOException {
     long start = System.nanoTime();
     int decodeThreads = decodeThreads(ex.threads());
-    // nobody chose libtorch's threads: start from the split and let ThreadBalance revise it
-    boolean balance = System.getProperty(INTRA_OP_PROPERTY) == null && ex.intraOpThreads() == 0;
+    // what nobody chose, ThreadBalance may revise after the first batches: libtorch's threads, decoders
+    boolean balanceTorch = System.getProperty(INTRA_OP_PROPERTY) == null && ex.intraOpThreads() == 0;
+    boolean balanceDecoders = ex.threads() == 0;
     if (System.getProperty(INTRA_OP_PROPERTY) == null || ex.intraOpThreads() > 0) {
       // DJL reads it when the engine starts, which is later in this run for the CLI
       System.setProperty(INTRA_OP_PROPERTY, String.valueOf(intraOpThreads(ex.intraOpThreads(), decodeThreads)));
@@ -142,9 +143,10 @@ public final class ExtractStage {
           backbone, store, conf, fingerprint, ex.batchSize(), decodeThreads, ex.seed(), ex.strict(), progress);
       ThreadBalance balancer = null;
       int threadsBefore = JniUtils.getNumThreads();
-      if (balance && !backbone.device().isGpu()) {
+      if (balanceTorch || balanceDecoders) {
         balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), decodeThreads, threadsBefore,
-            JniUtils::setNumThreads, LOG::info);
+            backbone.device().isGpu(), balanceTorch ? JniUtils::setNumThreads : null,
+            balanceDecoders ? pipeline::allowDecoders : null, LOG::info);
         pipeline.balanceThreads(balancer);
       }
       try {
@@ -167,7 +169,7 @@ public final class ExtractStage {
       timings.put("decode_thread_seconds", pipeline.decodeSeconds());
       timings.put("forward_seconds", pipeline.forwardSeconds());
       timings.put("write_seconds", pipeline.writeSeconds());
-      timings.put("decode_threads", (double) decodeThreads);
+      timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : decodeThreads));
       timings.put("intra_op_threads", balancer != null ? balancer.threads() : intraOpThreads());
       timings.put("batch_size", (double) ex.batchSize());
       Manifest manifest = manifest(dataset, backbone, preprocessing, fingerprint, done, timings, true);

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -54,6 +55,9 @@ final class ExtractionPipeline {
   private final AtomicLong decodeNanos = new AtomicLong();
   private final AtomicLong decodedTensors = new AtomicLong();
   private ThreadBalance balance;
+  // how many decoders may run at once; ThreadBalance may raise it
+  private final Semaphore decoding;
+  private int decoders;
   private long forwardNanos;
   private long writeNanos;
 
@@ -67,14 +71,24 @@ final class ExtractionPipeline {
     this.fingerprint = fingerprint;
     this.batchSize = batchSize;
     this.threads = threads;
+    this.decoding = new Semaphore(threads);
+    this.decoders = threads;
     this.viewSeed = viewSeed;
     this.strict = strict;
     this.progress = progress;
   }
 
-  /** Lets {@code balance} move libtorch's threads after the first batches (null = never). */
+  /** Lets {@code balance} move libtorch's threads and the decoders after the first batches (null = never). */
   void balanceThreads(ThreadBalance balance) {
     this.balance = balance;
+  }
+
+  /** Allows {@code n} decoders at once from now on (more only: running ones are not stopped). */
+  void allowDecoders(int n) {
+    if (n > decoders) {
+      decoding.release(n - decoders);
+      decoders = n;
+    }
   }
 
   double decodeSeconds() {
@@ -90,7 +104,9 @@ final class ExtractionPipeline {
   }
 
   void run(List<Chunk> chunks, PartListener listener) throws IOException {
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+    // a thread per core at most, `threads` of them decoding at once until ThreadBalance says more
+    int poolSize = Math.max(threads, Runtime.getRuntime().availableProcessors());
+    ExecutorService pool = Executors.newFixedThreadPool(poolSize, r -> {
       Thread t = new Thread(r, "headstart-decode");
       t.setDaemon(true);
       return t;
@@ -101,7 +117,7 @@ final class ExtractionPipeline {
       ArrayDeque<Future<Decoded>> inFlight = new ArrayDeque<>();
       // two batches of tensors in flight (an image brings 1 + views of them), whatever the dataset
       int maxViews = chunks.stream().mapToInt(Chunk::viewsPerImage).max().orElse(0);
-      int window = Math.max(2 * threads, (2 * batchSize + maxViews) / (1 + maxViews));
+      int window = Math.max(2 * poolSize, (2 * batchSize + maxViews) / (1 + maxViews));
       float[] buffer = new float[batchSize * preprocessor.tensorSize()];
       for (Chunk chunk : chunks) {
         long t0 = System.nanoTime();
@@ -192,6 +208,7 @@ final class ExtractionPipeline {
 
   /** On a decoder thread: read, hash, decode, preprocess view 0 and the augmented views. */
   private Decoded decode(ImageEntry entry, int views) throws IOException {
+    decoding.acquireUninterruptibly();
     long t0 = System.nanoTime();
     try {
       byte[] bytes;
@@ -214,6 +231,7 @@ final class ExtractionPipeline {
     } finally {
       decodeNanos.addAndGet(System.nanoTime() - t0);
       decodedTensors.addAndGet(1 + views);
+      decoding.release();
     }
   }
 

@@ -5,18 +5,21 @@ import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
- * Decides once, from the first batches, whether libtorch should get every core instead of the
- * cores the decoders leave. extract starts with decoders and libtorch on separate cores (an
- * OpenMP forward pass stalls at each barrier when a decoder preempts one of its threads, which
- * costs small backbones a lot). But when the forward pass is the bottleneck by a wide margin
- * (ResNet-18 at 224 px: ~25 ms per image on one thread against ~10 ms to decode), the decoders
- * idle most of the time and the forward pass is better spread over every core: on the 2-core
- * machine 47.6 images/s against 31.8 (bench/results.md).
+ * Decides once, from the first batches, how extract's threads are best spent: the starting split
+ * (decoders, and libtorch on the cores they leave), libtorch on every core, or a decoder on every
+ * core. The split is right when decoding and the forward pass cost about the same (the bundled
+ * example): an OpenMP forward pass stalls at each barrier when a decoder preempts one of its
+ * threads. When the forward pass is the bottleneck by a wide margin (ResNet-18 fp32 at 224 px:
+ * ~25 ms per image on one thread against ~10 ms to decode), the decoders idle and the forward pass
+ * is better spread over every core (bench/results.md: 31.8 → ~48 images/s). When decoding is
+ * the bottleneck (the same backbone in bf16, or any backbone on a GPU), more decoders help.
  *
- * <p>The model: with the split, the rate is min(decoders / decode, 1 / forward); with every core
- * to libtorch, decoding and the forward pass share the cores: min(decoders / decode, cores /
- * (decode + forward x threads)). The switch happens when that predicts at least {@link #MIN_GAIN} times the split's
- * rate. The first batch is not measured (TorchScript optimizes the graph on its first runs).
+ * <p>The model, per image: decode = a decoder's time, forward = the forward pass's time on its
+ * current threads. With d decoders and t libtorch threads on c cores the rate is the smallest of
+ * d / decode, t / (forward x threads) and, on the CPU, c / (decode + forward x threads): the
+ * cores shared by both (the forward pass assumed to scale with its threads). The best candidate is applied when it predicts at least
+ * {@link #MIN_GAIN} times the current rate. The first batch is not measured (TorchScript
+ * optimizes the graph on its first runs).
  */
 final class ThreadBalance {
   static final double MIN_GAIN = 1.25;
@@ -26,27 +29,37 @@ final class ThreadBalance {
   private final int cores;
   private final int decoders;
   private final int threads;
+  private final boolean gpu;
   private final IntConsumer setThreads;
+  private final IntConsumer setDecoders;
   private final Consumer<String> log;
   private int batches;
   private long forwardNanos;
   private long forwardImages;
   private boolean decided;
   private int finalThreads;
+  private int finalDecoders;
   private String decision = "";
 
   /**
    * @param threads libtorch's intra-op threads now
-   * @param setThreads sets libtorch's intra-op threads (called on the forward pass's thread)
+   * @param gpu the forward pass runs on a GPU: its threads are not the CPU's, only decoders matter
+   * @param setThreads sets libtorch's intra-op threads (called on the forward pass's thread);
+   *     null when they were chosen by hand and stay
+   * @param setDecoders sets how many decoders may run at once; null when chosen by hand
    */
-  ThreadBalance(int cores, int decoders, int threads, IntConsumer setThreads, Consumer<String> log) {
+  ThreadBalance(int cores, int decoders, int threads, boolean gpu, IntConsumer setThreads, IntConsumer setDecoders,
+      Consumer<String> log) {
     this.cores = cores;
     this.decoders = decoders;
     this.threads = threads;
+    this.gpu = gpu;
     this.finalThreads = threads;
+    this.finalDecoders = decoders;
     this.setThreads = setThreads;
+    this.setDecoders = setDecoders;
     this.log = log;
-    decided = threads >= cores;
+    decided = cores <= 1;
   }
 
   /**
@@ -61,24 +74,43 @@ final class ThreadBalance {
     decided = true;
     double forward = forwardNanos / 1e9 / forwardImages;
     double decode = decodeNanos / 1e9 / decodedImages;
-    double split = Math.min(decoders / decode, 1 / forward);
-    double shared = Math.min(decoders / decode, cores / (decode + forward * threads));
-    boolean more = shared >= MIN_GAIN * split;
-    if (more) {
+    double now = rate(decoders, threads, forward, decode);
+    double allTorch = gpu || setThreads == null ? 0 : rate(decoders, cores, forward, decode);
+    double allDecode = setDecoders == null ? 0 : rate(cores, threads, forward, decode);
+    String choice = "kept " + decoders + " decoder(s) + " + threads + " libtorch thread(s)";
+    if (allTorch >= allDecode && allTorch >= MIN_GAIN * now && cores > threads) {
       finalThreads = cores;
       setThreads.accept(cores);
+      choice = "libtorch now uses " + cores + " threads";
+    } else if (allDecode >= MIN_GAIN * now && cores > decoders) {
+      finalDecoders = cores;
+      setDecoders.accept(cores);
+      choice = "now " + cores + " decoders";
     }
     decision = String.format(Locale.ROOT,
-        "forward %.1f ms/image on %d thread(s), decoding %.1f ms/image on %d: predicted %.0f images/s split,"
-            + " %.0f with libtorch on all %d cores -> %s",
-        forward * 1e3, threads, decode * 1e3, decoders, split, shared, cores,
-        more ? "libtorch now uses " + cores + " threads" : "kept the split");
+        "forward %.1f ms/image on %d thread(s)%s, decoding %.1f ms/image on %d: predicted %.0f images/s as is,"
+            + " %s with libtorch on all %d cores, %.0f with %d decoders -> %s",
+        forward * 1e3, threads, gpu ? " (GPU)" : "", decode * 1e3, decoders, now,
+        allTorch == 0 ? "n/a" : String.format(Locale.ROOT, "%.0f", allTorch), cores, allDecode, cores, choice);
     log.accept("extract: " + decision);
+  }
+
+  /** Predicted images/s with d decoders and t libtorch threads (ideal scaling of the forward pass). */
+  private double rate(int d, int t, double forward, double decode) {
+    double forwardRate = gpu ? 1 / forward : t / (forward * threads);
+    double r = Math.min(d / decode, forwardRate);
+    // on the CPU both kinds of thread share the cores: per image, decode + the forward's CPU time
+    return gpu ? r : Math.min(r, cores / (decode + forward * threads));
   }
 
   /** libtorch's intra-op threads after the decision. */
   int threads() {
     return finalThreads;
+  }
+
+  /** Decoders allowed at once after the decision. */
+  int decoders() {
+    return finalDecoders;
   }
 
   /** What was decided and why, empty before the decision. */

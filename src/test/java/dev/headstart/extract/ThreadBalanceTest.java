@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 /** The one-time choice between the decoder/libtorch split and libtorch on every core. */
 class ThreadBalanceTest {
   private final List<Integer> set = new ArrayList<>();
+  private final List<Integer> decoders = new ArrayList<>();
   private final List<String> log = new ArrayList<>();
 
   private static final long MS = 1_000_000L;
@@ -28,7 +29,7 @@ class ThreadBalanceTest {
   @Test
   void aForwardBoundBackboneGetsEveryCoreAfterTheMeasuredBatches() {
     // ResNet-18 at 224 px on this machine: ~25 ms forward on 1 thread, ~10 ms to decode
-    ThreadBalance b = new ThreadBalance(2, 1, 1, set::add, log::add);
+    ThreadBalance b = new ThreadBalance(2, 1, 1, false, set::add, decoders::add, log::add);
     feed(b, 2, 25, 10);
     assertThat(set).isEmpty(); // the first batch is skipped, two are measured
     feed(b, 1, 25, 10);
@@ -42,17 +43,45 @@ class ThreadBalanceTest {
   @Test
   void aBalancedSmallBackboneKeepsTheSplit() {
     // the bundled example: forward and decoding cost about the same per image
-    ThreadBalance b = feed(new ThreadBalance(2, 1, 1, set::add, log::add), 10, 1.0, 1.1);
+    ThreadBalance b = feed(new ThreadBalance(2, 1, 1, false, set::add, decoders::add, log::add), 10, 1.0, 1.1);
     assertThat(set).isEmpty();
     assertThat(b.threads()).isEqualTo(1);
-    assertThat(b.decision()).contains("kept the split");
+    assertThat(b.decision()).contains("kept 1 decoder(s) + 1 libtorch thread(s)");
   }
 
   @Test
-  void decodeBoundWorkAndAlreadyFullThreadsAreLeftAlone() {
-    feed(new ThreadBalance(2, 1, 1, set::add, log::add), 10, 5, 20);
-    ThreadBalance full = feed(new ThreadBalance(4, 1, 4, set::add, log::add), 10, 25, 1);
+  void decodeBoundWorkGetsADecoderPerCore() {
+    // a fast forward pass (bf16, or a small backbone) behind slow decoding: 2 ms vs 10 ms
+    ThreadBalance b = feed(new ThreadBalance(4, 1, 3, false, set::add, decoders::add, log::add), 3, 2, 10);
     assertThat(set).isEmpty();
-    assertThat(full.decision()).isEmpty();
+    assertThat(decoders).containsExactly(4);
+    assertThat(b.decoders()).isEqualTo(4);
+    assertThat(b.decision()).contains("now 4 decoders");
+  }
+
+  @Test
+  void onAGpuOnlyDecodersCountAndChoicesMadeByHandStay() {
+    // the GPU's forward pass is cheap for the CPU: a decoder per core
+    feed(new ThreadBalance(16, 5, 11, true, set::add, decoders::add, log::add), 3, 0.5, 8);
+    assertThat(set).isEmpty();
+    assertThat(decoders).containsExactly(16);
+    // --threads given: the decoders stay; --intra-op-threads given: libtorch's threads stay
+    ThreadBalance fixedDecoders = feed(new ThreadBalance(4, 1, 3, false, set::add, null, log::add), 3, 2, 10);
+    ThreadBalance fixedTorch = feed(new ThreadBalance(2, 1, 1, false, null, decoders::add, log::add), 3, 25, 10);
+    assertThat(set).isEmpty();
+    assertThat(decoders).containsExactly(16);
+    assertThat(fixedDecoders.decision()).contains("kept");
+    assertThat(fixedTorch.decision()).contains("kept");
+  }
+
+  @Test
+  void aMarginalGainOrFullThreadsChangeNothing() {
+    // more decoders would help decoding a little, but the shared cores cap the gain below 25%
+    ThreadBalance marginal = feed(new ThreadBalance(2, 1, 1, false, set::add, decoders::add, log::add), 10, 9, 10);
+    ThreadBalance full = feed(new ThreadBalance(4, 4, 4, false, set::add, decoders::add, log::add), 10, 25, 1);
+    assertThat(set).isEmpty();
+    assertThat(decoders).isEmpty();
+    assertThat(marginal.decision()).contains("kept");
+    assertThat(full.decision()).contains("kept");
   }
 }
