@@ -51,11 +51,13 @@ public final class ExtractCommand implements Callable<Integer> {
   Integer batchSize;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Image decoding threads; 0 = a third of the cores, at least one (extract.threads).")
+      description = "Image decoding threads (extract.threads); 0 = a third of the cores to start, a decoder per core"
+          + " if the first batches show decoding is the bottleneck.")
   Integer threads;
 
   @Option(names = "--intra-op-threads", paramLabel = "N",
-      description = "libtorch threads of one forward pass; 0 = one per core (extract.intra_op_threads).")
+      description = "libtorch threads of one forward pass (extract.intra_op_threads); 0 = the cores the decoders"
+          + " leave to start, every core if the first batches show the forward pass is the bottleneck.")
   Integer intraOpThreads;
 
   @Option(names = "--views", paramLabel = "K",

@@ -7,8 +7,9 @@ import java.util.List;
  *
  * @param out the feature store: a folder or any Hadoop URI (file:, hdfs:, s3a:)
  * @param batchSize images per forward pass; memory is bounded by it
- * @param threads decoding threads; 0 = a third of the cores (at least one), the rest run the
- *     forward pass
+ * @param threads decoding threads; 0 = start with a third of the cores (at least one), the rest
+ *     running the forward pass, and let the first batches decide whether a decoder per core is
+ *     faster (decoding the bottleneck: a GPU, a fast backbone)
  * @param views augmented views per training image (random-resized-crop + flip), 0 = none
  * @param seed seed of the augmented views
  * @param maxPixels images with more pixels are skipped as unsafe to decode
@@ -16,7 +17,9 @@ import java.util.List;
  * @param partRows rows per Parquet part file; a killed extract resumes at part granularity
  * @param overwrite replace features made by another backbone or preprocessing
  * @param precision fp32, or bf16 on CPUs that support it (runs the name-bf16.pt export)
- * @param intraOpThreads libtorch threads of one forward pass; 0 = libtorch's default (one per core)
+ * @param intraOpThreads libtorch threads of one forward pass; 0 = start with the cores the decoders
+ *     leave and let the first batches decide whether every core is faster (the forward pass the
+ *     bottleneck)
  */
 public record ExtractConfig(
     String out,
