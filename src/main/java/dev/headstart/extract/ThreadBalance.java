@@ -17,14 +17,14 @@ import java.util.function.IntConsumer;
  * <p>The model, per image: decode = a decoder's time, forward = the forward pass's time on its
  * current threads. With d decoders and t libtorch threads on c cores the rate is the smallest of
  * d / decode, t / (forward x threads) and, on the CPU, c / (decode + forward x threads): the
- * cores shared by both (the forward pass assumed to scale with its threads). The best candidate is applied when it predicts at least
- * {@link #MIN_GAIN} times the current rate. The first batch is not measured (TorchScript
- * optimizes the graph on its first runs).
+ * cores shared by both (the forward pass assumed to scale with its threads). The best candidate
+ * is applied when it predicts at least {@link #MIN_GAIN} times the current rate. The first batch
+ * is not measured (TorchScript optimizes the graph on its first runs); the second decides.
  */
 final class ThreadBalance {
   static final double MIN_GAIN = 1.25;
   private static final int SKIP = 1;
-  private static final int MEASURE = 2;
+  private static final int MEASURE = 1;
 
   private final int cores;
   private final int decoders;
