@@ -12,7 +12,7 @@ import java.util.function.IntConsumer;
  * threads. When the forward pass is the bottleneck by a wide margin (ResNet-18 fp32 at 224 px:
  * ~25 ms per image on one thread against ~10 ms to decode), the decoders idle and the forward pass
  * is better spread over every core (bench/results.md: 31.8 → ~48 images/s). When decoding is
- * the bottleneck (the same backbone in bf16, or any backbone on a GPU), more decoders help.
+ * the bottleneck (a fast backbone, or any backbone on a GPU), more decoders help.
  *
  * <p>The model, per image: decode = a decoder's time, forward = the forward pass's time on its
  * current threads. With d decoders and t libtorch threads on c cores the rate is the smallest of

@@ -13,6 +13,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.headstart.config.TrainConfig;
 import dev.headstart.runs.HistoryRow;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Trains heads on {@link TrainingData} the way the seeds' train_model does: each epoch a train
@@ -105,8 +107,21 @@ public final class HeadTrainer {
     return List.of(out);
   }
 
-  /** Heads through DJL's autograd in lockstep over shared batches (see {@link #trainTogether}). */
-  private List<TrainOutcome> trainLockstep(List<TrainConfig> configs, Consumer<String> progress) {
+  /** How a group trains one epoch: every head still running, over the rows in {@code order}. */
+  private interface Epochs extends AutoCloseable {
+    /** Trains one epoch and leaves each active head's running loss and accuracy in its lastTrain. */
+    void train(List<HeadRun> active, long[] order, int batch);
+
+    @Override
+    default void close() {}
+  }
+
+  /**
+   * The loop every group shares: the runs, the seeded shuffle, and after each epoch validation,
+   * history, best epoch and early stopping per head; how an epoch trains is {@code epochs}'.
+   */
+  private List<TrainOutcome> trainGroup(List<TrainConfig> configs, Consumer<String> progress,
+      Function<List<HeadRun>, Epochs> epochs) {
     TrainConfig first = configs.get(0);
     int n = data.train().rows();
     int batch = batchSize(first, n);
@@ -114,14 +129,15 @@ public final class HeadTrainer {
     List<HeadRun> runs = new ArrayList<>();
     try {
       for (TrainConfig c : configs) runs.add(new HeadRun(c, steps));
-      NDArray trainX = first.standardize() ? data.standardized()[0] : data.trainX();
-      SplittableRandom shuffle = new SplittableRandom(first.seed());
-      long[] order = identity(n);
-      for (int epoch = 1; runs.stream().anyMatch(r -> !r.done); epoch++) {
-        shuffle(order, shuffle);
-        trainEpoch(runs, trainX, order, batch);
-        for (HeadRun r : runs) {
-          if (!r.done) r.endEpoch(epoch, progress);
+      try (Epochs how = epochs.apply(runs)) {
+        SplittableRandom shuffle = new SplittableRandom(first.seed());
+        long[] order = identity(n);
+        for (int epoch = 1; runs.stream().anyMatch(r -> !r.done); epoch++) {
+          shuffle(order, shuffle);
+          how.train(runs.stream().filter(r -> !r.done).toList(), order, batch);
+          for (HeadRun r : runs) {
+            if (!r.done) r.endEpoch(epoch, progress);
+          }
         }
       }
       List<TrainOutcome> out = new ArrayList<>();
@@ -130,6 +146,12 @@ public final class HeadTrainer {
     } finally {
       for (HeadRun r : runs) r.manager.close();
     }
+  }
+
+  /** Heads through DJL's autograd in lockstep over shared batches (see {@link #trainTogether}). */
+  private List<TrainOutcome> trainLockstep(List<TrainConfig> configs, Consumer<String> progress) {
+    NDArray trainX = configs.get(0).standardize() ? data.standardized()[0] : data.trainX();
+    return trainGroup(configs, progress, runs -> (active, order, batch) -> trainEpoch(active, trainX, order, batch));
   }
 
   /**
@@ -141,42 +163,35 @@ public final class HeadTrainer {
   private List<TrainOutcome> trainPacked(List<TrainConfig> configs, Consumer<String> progress) {
     TrainConfig first = configs.get(0);
     int n = data.train().rows();
-    int batch = batchSize(first, n);
-    int steps = (n + batch - 1) / batch;
-    List<HeadRun> runs = new ArrayList<>();
-    try {
-      for (TrainConfig c : configs) runs.add(new HeadRun(c, steps));
+    int steps = (n + batchSize(first, n) - 1) / batchSize(first, n);
+    float[] rows = first.standardize() ? data.standardizedTrainRows() : data.train().features();
+    return trainGroup(configs, progress, runs -> {
       List<Linear> layers = runs.stream().map(r -> lastLinear(r.head)).toList();
-      List<ai.djl.training.tracker.Tracker> rates = configs.stream().map(c -> Schedules.of(c, steps)).toList();
-      float[] rows = first.standardize() ? data.standardizedTrainRows() : data.train().features();
-      try (PackedLinearHeads heads = new PackedLinearHeads(data.manager(), configs, layers, rates, rows,
-          data.train().labels(), data.dim(), data.numClasses())) {
-        SplittableRandom shuffle = new SplittableRandom(first.seed());
-        long[] order = identity(n);
-        for (int epoch = 1; runs.stream().anyMatch(r -> !r.done); epoch++) {
-          shuffle(order, shuffle);
+      List<Tracker> rates = configs.stream().map(c -> Schedules.of(c, steps)).toList();
+      PackedLinearHeads heads = new PackedLinearHeads(data.manager(), configs, layers, rates, rows,
+          data.train().labels(), data.dim(), data.numClasses());
+      return new Epochs() {
+        @Override
+        public void train(List<HeadRun> active, long[] order, int batch) {
           long t = System.nanoTime();
           heads.startEpoch();
           for (int s = 0; s < n; s += batch) heads.step(order, s, Math.min(n, s + batch));
           float[] packedNow = heads.snapshot();
-          List<HeadRun> active = runs.stream().filter(r -> !r.done).toList();
           long share = (System.nanoTime() - t) / active.size();
-          for (int p = 0; p < runs.size(); p++) {
-            HeadRun r = runs.get(p);
-            if (r.done) continue;
+          for (HeadRun r : active) {
+            int p = runs.indexOf(r);
             r.trainNanos += share;
             r.lastTrain = new double[] {heads.lossSum(p) / n, (double) heads.correct(p) / n};
             heads.copyTo(p, layers.get(p), packedNow);
-            r.endEpoch(epoch, progress);
           }
         }
-      }
-      List<TrainOutcome> out = new ArrayList<>();
-      for (HeadRun r : runs) out.add(r.finish());
-      return out;
-    } finally {
-      for (HeadRun r : runs) r.manager.close();
-    }
+
+        @Override
+        public void close() {
+          heads.close();
+        }
+      };
+    });
   }
 
   private static int batchSize(TrainConfig c, int n) {
@@ -330,10 +345,9 @@ public final class HeadTrainer {
    * the whole phase: the same gradients as one per step (optimizer updates are not recorded),
    * with fewer engine calls.
    */
-  private void trainEpoch(List<HeadRun> runs, NDArray trainX, long[] order, int batch) {
+  private void trainEpoch(List<HeadRun> active, NDArray trainX, long[] order, int batch) {
     int n = order.length;
     int steps = (n + batch - 1) / batch;
-    List<HeadRun> active = runs.stream().filter(r -> !r.done).toList();
     try (NDManager em = data.manager().newSubManager();
         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       NDArray perm = em.create(order);
