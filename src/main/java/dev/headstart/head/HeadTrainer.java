@@ -39,6 +39,9 @@ import java.util.function.Function;
  * bit (the shuffle uses its own seeded generator, and initialization seeds the engine).
  */
 public final class HeadTrainer {
+  /** The most memory one pack of linear heads may hold (weights, optimizer state, gradient). */
+  static final long PACK_BYTES = 256L << 20;
+
   private final TrainingData data;
   private final boolean packed;
 
@@ -90,11 +93,18 @@ public final class HeadTrainer {
         throw new IllegalArgumentException("settings cannot train in lockstep: " + first + " and " + c);
       }
     }
-    // linear heads train packed, one packed matrix per optimizer kind; the rest through autograd
+    // linear heads train packed, one packed matrix per optimizer kind (and per PACK_BYTES of
+    // packed state); the rest through autograd
+    int perPack = PackedLinearHeads.headsPerPack(data.dim(), data.numClasses(), PACK_BYTES);
     Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    Map<String, Integer> packs = new LinkedHashMap<>();
     for (int i = 0; i < configs.size(); i++) {
       TrainConfig c = configs.get(i);
-      String key = packed && c.head().equals(HeadSpec.LINEAR) ? c.optimizer() : "";
+      String key = "";
+      if (packed && c.head().equals(HeadSpec.LINEAR)) {
+        int members = packs.merge(c.optimizer(), 1, Integer::sum) - 1;
+        key = c.optimizer() + "#" + members / perPack;
+      }
       groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
     }
     TrainOutcome[] out = new TrainOutcome[configs.size()];

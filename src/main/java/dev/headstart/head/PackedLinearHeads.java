@@ -118,6 +118,15 @@ final class PackedLinearHeads implements AutoCloseable {
     correct = new long[heads];
   }
 
+  /**
+   * How many heads of dim inputs and classes outputs one pack may hold within {@code bytes}: the
+   * packed weights, up to two optimizer states (Adam) and a step's gradient, float32 each.
+   */
+  static int headsPerPack(int dim, int classes, long bytes) {
+    long perHead = 4L * classes * (dim + 1) * Float.BYTES;
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, bytes / perHead));
+  }
+
   private static NDArray parameter(Linear layer, String name) {
     Parameter p = layer.getParameters().get(name);
     if (p == null) throw new IllegalStateException("linear layer without " + name);

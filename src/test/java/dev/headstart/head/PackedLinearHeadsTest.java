@@ -97,6 +97,14 @@ class PackedLinearHeadsTest {
   }
 
   @Test
+  void aPackHoldsAsManyHeadsAsItsMemoryAllows() {
+    // 512 features x 10 classes: ~82 KB a head, thousands fit; ImageNet-sized heads: a handful
+    assertThat(PackedLinearHeads.headsPerPack(512, 10, HeadTrainer.PACK_BYTES)).isEqualTo(3270);
+    assertThat(PackedLinearHeads.headsPerPack(2048, 1000, HeadTrainer.PACK_BYTES)).isEqualTo(8);
+    assertThat(PackedLinearHeads.headsPerPack(100_000, 100_000, HeadTrainer.PACK_BYTES)).isEqualTo(1);
+  }
+
+  @Test
   void theSameSeedPacksTheSameWeightsBitForBit() {
     TrainConfig c = config(SETTINGS.get(0));
     TrainOutcome a = new HeadTrainer(data, true).train(c, line -> {});
