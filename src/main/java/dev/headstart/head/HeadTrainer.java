@@ -44,9 +44,10 @@ public final class HeadTrainer {
 
   private final TrainingData data;
   private final boolean packed;
+  private final long packBytes;
 
   public HeadTrainer(TrainingData data) {
-    this(data, true);
+    this(data, true, PACK_BYTES);
   }
 
   /**
@@ -54,8 +55,14 @@ public final class HeadTrainer {
    *     through DJL's autograd, the general path, which tests compare the packed one against
    */
   HeadTrainer(TrainingData data, boolean packed) {
+    this(data, packed, PACK_BYTES);
+  }
+
+  /** @param packBytes the most memory one pack of linear heads may hold ({@link #PACK_BYTES}) */
+  HeadTrainer(TrainingData data, boolean packed, long packBytes) {
     this.data = data;
     this.packed = packed;
+    this.packBytes = packBytes;
   }
 
   /** Trains one head. */
@@ -93,9 +100,9 @@ public final class HeadTrainer {
         throw new IllegalArgumentException("settings cannot train in lockstep: " + first + " and " + c);
       }
     }
-    // linear heads train packed, one packed matrix per optimizer kind (and per PACK_BYTES of
+    // linear heads train packed, one packed matrix per optimizer kind (and per packBytes of
     // packed state); the rest through autograd
-    int perPack = PackedLinearHeads.headsPerPack(data.dim(), data.numClasses(), PACK_BYTES);
+    int perPack = PackedLinearHeads.headsPerPack(data.dim(), data.numClasses(), packBytes);
     Map<String, List<Integer>> groups = new LinkedHashMap<>();
     Map<String, Integer> packs = new LinkedHashMap<>();
     for (int i = 0; i < configs.size(); i++) {

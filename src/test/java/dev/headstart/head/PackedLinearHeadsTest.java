@@ -84,6 +84,10 @@ class PackedLinearHeadsTest {
     // early stopping and shorter runs end on their own while the others go on
     assertThat(together.get(1).epochsRun()).isEqualTo(4);
     assertThat(together.get(0).epochsRun()).isEqualTo(6);
+    // packs too small for two heads: the same group trains one pack after another, to the same result
+    long oneHead = 4L * 3 * (12 + 1) * Float.BYTES;
+    List<TrainOutcome> split = new HeadTrainer(data, true, oneHead).trainTogether(group, line -> {});
+    for (int i = 0; i < group.size(); i++) assertSameTraining(split.get(i), together.get(i), "one head a pack");
   }
 
   @Test
