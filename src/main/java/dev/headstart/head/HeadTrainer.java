@@ -100,20 +100,8 @@ public final class HeadTrainer {
         throw new IllegalArgumentException("settings cannot train in lockstep: " + first + " and " + c);
       }
     }
-    // linear heads train packed, one packed matrix per optimizer kind (and per packBytes of
-    // packed state); the rest through autograd
-    int perPack = PackedLinearHeads.headsPerPack(data.dim(), data.numClasses(), packBytes);
-    Map<String, List<Integer>> groups = new LinkedHashMap<>();
-    Map<String, Integer> packs = new LinkedHashMap<>();
-    for (int i = 0; i < configs.size(); i++) {
-      TrainConfig c = configs.get(i);
-      String key = "";
-      if (packed && c.head().equals(HeadSpec.LINEAR)) {
-        int members = packs.merge(c.optimizer(), 1, Integer::sum) - 1;
-        key = c.optimizer() + "#" + members / perPack;
-      }
-      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
-    }
+    Map<String, List<Integer>> groups =
+        groups(configs, packed, PackedLinearHeads.headsPerPack(data.dim(), data.numClasses(), packBytes));
     TrainOutcome[] out = new TrainOutcome[configs.size()];
     for (Map.Entry<String, List<Integer>> g : groups.entrySet()) {
       List<TrainConfig> members = g.getValue().stream().map(configs::get).toList();
@@ -163,6 +151,26 @@ public final class HeadTrainer {
     } finally {
       for (HeadRun r : runs) r.manager.close();
     }
+  }
+
+  /**
+   * How settings that share batches split into trainings: linear heads packed, one pack per
+   * optimizer kind and per {@code perPack} heads (keys "sgd#0", "sgd#1", ...), the rest through
+   * autograd together (key ""). Values are indices into configs, in their order.
+   */
+  static Map<String, List<Integer>> groups(List<TrainConfig> configs, boolean packed, int perPack) {
+    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    for (int i = 0; i < configs.size(); i++) {
+      TrainConfig c = configs.get(i);
+      String key = "";
+      if (packed && c.head().equals(HeadSpec.LINEAR)) {
+        int before = seen.merge(c.optimizer(), 1, Integer::sum) - 1;
+        key = c.optimizer() + "#" + before / perPack;
+      }
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+    }
+    return groups;
   }
 
   /** Heads through DJL's autograd in lockstep over shared batches (see {@link #trainTogether}). */

@@ -101,6 +101,16 @@ class PackedLinearHeadsTest {
   }
 
   @Test
+  void linearHeadsPackByOptimizerAndPackSizeTheRestTrainThroughAutograd() {
+    List<TrainConfig> c = new ArrayList<>();
+    for (String s : List.of("sgd", "adam", "sgd", "sgd")) c.add(config(Map.of("optimizer", s)));
+    c.add(config(Map.of("head", "mlp", "dropout", 0.0)));
+    assertThat(HeadTrainer.groups(c, true, 2)).isEqualTo(Map.of(
+        "sgd#0", List.of(0, 2), "adam#0", List.of(1), "sgd#1", List.of(3), "", List.of(4)));
+    assertThat(HeadTrainer.groups(c, false, 2)).isEqualTo(Map.of("", List.of(0, 1, 2, 3, 4)));
+  }
+
+  @Test
   void aPackHoldsAsManyHeadsAsItsMemoryAllows() {
     // 512 features x 10 classes: ~82 KB a head, thousands fit; ImageNet-sized heads: a handful
     assertThat(PackedLinearHeads.headsPerPack(512, 10, HeadTrainer.PACK_BYTES)).isEqualTo(3270);
