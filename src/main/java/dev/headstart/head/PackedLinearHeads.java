@@ -11,6 +11,7 @@ import dev.headstart.config.TrainConfig;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,8 +136,8 @@ final class PackedLinearHeads implements AutoCloseable {
 
   /** Starts an epoch: the running loss and accuracy start from zero. */
   void startEpoch() {
-    java.util.Arrays.fill(lossSum, 0);
-    java.util.Arrays.fill(correct, 0);
+    Arrays.fill(lossSum, 0);
+    Arrays.fill(correct, 0);
   }
 
   /** Head p's summed loss over the epoch's rows so far. */
