@@ -72,6 +72,7 @@ public record FinetuneConfig(
     Check.positive("finetune.gamma", gamma);
     Check.nonNegative("finetune.train_blocks", trainBlocks);
     Check.nonNegative("finetune.threads", threads);
+    for (int i = 0; i < hidden.size(); i++) Check.positive("finetune.hidden[" + i + "]", hidden.get(i));
     modes = List.copyOf(modes);
     hidden = List.copyOf(hidden);
   }

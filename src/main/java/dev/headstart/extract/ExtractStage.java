@@ -80,10 +80,13 @@ public final class ExtractStage {
     BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
     Preprocessor preprocessor = new Preprocessor(source.card());
     Backbone backbone = null;
+    long loadNanos = 0;
     try {
       String sha;
       if (source.isModelZoo()) {
+        long l0 = System.nanoTime();
         backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision());
+        loadNanos = System.nanoTime() - l0;
         sha = backbone.sha256();
       } else {
         sha = Hashing.sha256(source.inferenceFile(ex.precision()));
@@ -133,7 +136,9 @@ public final class ExtractStage {
       running.write(store, conf);
 
       if (backbone == null) {
+        long l0 = System.nanoTime();
         backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), sha);
+        loadNanos = System.nanoTime() - l0;
       }
       ManifestIO.write(store, manifest(dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);
 
@@ -149,6 +154,8 @@ public final class ExtractStage {
             balanceDecoders ? pipeline::allowDecoders : null, LOG::info);
         pipeline.balanceThreads(balancer);
       }
+      // what comes before the first image: listing, hashing, the store's first touch, the backbone
+      double setupSeconds = (System.nanoTime() - start) / 1e9;
       try {
         pipeline.run(todo, (chunk, record) -> {
           done.put(ExtractState.partKey(chunk.split(), chunk.index()), record);
@@ -166,6 +173,8 @@ public final class ExtractStage {
       timings.put("images_run", (double) images);
       timings.put("images_resumed", (double) (plan.images() - images));
       timings.put("images_per_second", images / Math.max(progress.seconds(), 1e-9));
+      timings.put("setup_seconds", setupSeconds);
+      timings.put("backbone_load_seconds", loadNanos / 1e9);
       timings.put("decode_thread_seconds", pipeline.decodeSeconds());
       timings.put("forward_seconds", pipeline.forwardSeconds());
       timings.put("write_seconds", pipeline.writeSeconds());

@@ -71,7 +71,8 @@ final class ExtractionPipeline {
     this.fingerprint = fingerprint;
     this.batchSize = batchSize;
     this.threads = threads;
-    this.decoding = new Semaphore(threads);
+    // fair: images start decoding in the order the predictor will take them
+    this.decoding = new Semaphore(threads, true);
     this.decoders = threads;
     this.viewSeed = viewSeed;
     this.strict = strict;

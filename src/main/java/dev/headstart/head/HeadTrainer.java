@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Trains heads on {@link TrainingData} the way the seeds' train_model does: each epoch a train
@@ -114,6 +113,11 @@ public final class HeadTrainer {
 
   /** How a group trains one epoch: every head still running, over the rows in {@code order}. */
   private interface Epochs extends AutoCloseable {
+    /** Opens the epochs of a group's runs, given the optimizer steps an epoch takes. */
+    interface Factory {
+      Epochs open(List<HeadRun> runs, int stepsPerEpoch);
+    }
+
     /** Trains one epoch and leaves each active head's running loss and accuracy in its lastTrain. */
     void train(List<HeadRun> active, long[] order, int batch);
 
@@ -126,7 +130,7 @@ public final class HeadTrainer {
    * history, best epoch and early stopping per head; how an epoch trains is {@code epochs}'.
    */
   private List<TrainOutcome> trainGroup(List<TrainConfig> configs, Consumer<String> progress,
-      Function<List<HeadRun>, Epochs> epochs) {
+      Epochs.Factory epochs) {
     TrainConfig first = configs.get(0);
     int n = data.train().rows();
     int batch = batchSize(first, n);
@@ -134,7 +138,7 @@ public final class HeadTrainer {
     List<HeadRun> runs = new ArrayList<>();
     try {
       for (TrainConfig c : configs) runs.add(new HeadRun(c, steps));
-      try (Epochs how = epochs.apply(runs)) {
+      try (Epochs how = epochs.open(runs, steps)) {
         SplittableRandom shuffle = new SplittableRandom(first.seed());
         long[] order = identity(n);
         for (int epoch = 1; runs.stream().anyMatch(r -> !r.done); epoch++) {
@@ -176,7 +180,7 @@ public final class HeadTrainer {
   /** Heads through DJL's autograd in lockstep over shared batches (see {@link #trainTogether}). */
   private List<TrainOutcome> trainLockstep(List<TrainConfig> configs, Consumer<String> progress) {
     NDArray trainX = configs.get(0).standardize() ? data.standardized()[0] : data.trainX();
-    return trainGroup(configs, progress, runs -> (active, order, batch) -> trainEpoch(active, trainX, order, batch));
+    return trainGroup(configs, progress, (runs, steps) -> (active, order, batch) -> trainEpoch(active, trainX, order, batch));
   }
 
   /**
@@ -186,11 +190,9 @@ public final class HeadTrainer {
    * after each epoch), so predict and the best-epoch check see the same head either way.
    */
   private List<TrainOutcome> trainPacked(List<TrainConfig> configs, Consumer<String> progress) {
-    TrainConfig first = configs.get(0);
     int n = data.train().rows();
-    int steps = (n + batchSize(first, n) - 1) / batchSize(first, n);
-    float[] rows = first.standardize() ? data.standardizedTrainRows() : data.train().features();
-    return trainGroup(configs, progress, runs -> {
+    float[] rows = configs.get(0).standardize() ? data.standardizedTrainRows() : data.train().features();
+    return trainGroup(configs, progress, (runs, steps) -> {
       List<Linear> layers = runs.stream().map(r -> lastLinear(r.head)).toList();
       List<Tracker> rates = configs.stream().map(c -> Schedules.of(c, steps)).toList();
       PackedLinearHeads heads = new PackedLinearHeads(data.manager(), configs, layers, rates, rows,
@@ -203,8 +205,9 @@ public final class HeadTrainer {
           for (int s = 0; s < n; s += batch) heads.step(order, s, Math.min(n, s + batch));
           float[] packedNow = heads.snapshot();
           long share = (System.nanoTime() - t) / active.size();
-          for (HeadRun r : active) {
-            int p = runs.indexOf(r);
+          for (int p = 0; p < runs.size(); p++) {
+            HeadRun r = runs.get(p);
+            if (r.done) continue;
             r.trainNanos += share;
             r.lastTrain = new double[] {heads.lossSum(p) / n, (double) heads.correct(p) / n};
             heads.copyTo(p, layers.get(p), packedNow);

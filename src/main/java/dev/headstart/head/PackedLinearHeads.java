@@ -43,7 +43,6 @@ final class PackedLinearHeads implements AutoCloseable {
   private static final float EPSILON = 1e-8f;
 
   private final NDManager manager;
-  private final List<TrainConfig> configs;
   private final Tracker[] rates;
   private final float[] features;
   private final int[] labels;
@@ -66,6 +65,12 @@ final class PackedLinearHeads implements AutoCloseable {
   private final Map<Integer, Batch> batches = new HashMap<>();
   private final double[] lossSum;
   private final long[] correct;
+  // per head: label smoothing and weight decay (fixed), this step's learning rate and logit scale
+  private final double[] smoothing;
+  private final double[] decay;
+  private final float[] rate;
+  private final float[] scale;
+  private final double[] exp;
   private int updates;
 
   /**
@@ -77,7 +82,6 @@ final class PackedLinearHeads implements AutoCloseable {
   PackedLinearHeads(NDManager manager, List<TrainConfig> configs, List<Linear> layers, List<Tracker> rates,
       float[] features, int[] labels, int dim, int classes) {
     this.manager = manager.newSubManager();
-    this.configs = List.copyOf(configs);
     this.rates = rates.toArray(Tracker[]::new);
     this.features = features;
     this.labels = labels;
@@ -112,11 +116,16 @@ final class PackedLinearHeads implements AutoCloseable {
     boolean needsState = adam || configs.stream().anyMatch(c -> c.momentum() > 0);
     state = needsState ? this.manager.zeros(weight.getShape()) : null;
     second = adam ? this.manager.zeros(weight.getShape()) : null;
-    momentum = adam || sameMomenta ? null : perRow(p -> (float) this.configs.get(p).momentum()).array;
+    momentum = adam || sameMomenta ? null : perRow(p -> (float) configs.get(p).momentum()).array;
     rowFactor = adam ? new Column() : null;
     decayFactor = decays ? new Column() : null;
     lossSum = new double[heads];
     correct = new long[heads];
+    smoothing = configs.stream().mapToDouble(TrainConfig::labelSmoothing).toArray();
+    decay = configs.stream().mapToDouble(TrainConfig::weightDecay).toArray();
+    rate = new float[heads];
+    scale = new float[heads];
+    exp = new double[classes];
   }
 
   /**
@@ -162,16 +171,16 @@ final class PackedLinearHeads implements AutoCloseable {
     }
     batch.xArray.set(batch.xBytes);
     updates++;
-    float[] scale = new float[heads];
     for (int p = 0; p < heads; p++) {
+      rate[p] = rates[p].getNewValue(updates);
       // SGD takes its learning rate here; Adam needs the plain mean gradient for its moments
-      scale[p] = (adam ? 1f : rates[p].getNewValue(updates)) / b;
+      scale[p] = (adam ? 1f : rate[p]) / b;
     }
     float[] logits;
     try (NDArray l = batch.xArray.dot(weightT)) {
       logits = l.toFloatArray();
     }
-    logitGradient(logits, order, from, b, scale, batch.g);
+    logitGradient(logits, order, from, b, batch.g);
     batch.gArray.set(batch.gBytes);
     try (NDArray grad = batch.gArray.dot(batch.xArray)) {
       if (adam) {
@@ -186,8 +195,8 @@ final class PackedLinearHeads implements AutoCloseable {
    * Softmax cross-entropy per head on the [b, P*K] logits: accumulates loss and accuracy and
    * writes the logit gradient (softmax - smoothed target) * scale, transposed to [P*K, b].
    */
-  private void logitGradient(float[] logits, long[] order, int from, int b, float[] scale, FloatBuffer g) {
-    double[] e = new double[classes];
+  private void logitGradient(float[] logits, long[] order, int from, int b, FloatBuffer g) {
+    double[] e = exp;
     for (int i = 0; i < b; i++) {
       int y = labels[(int) order[from + i]];
       for (int p = 0; p < heads; p++) {
@@ -205,7 +214,7 @@ final class PackedLinearHeads implements AutoCloseable {
         }
         double z = 0;
         for (int k = 0; k < classes; k++) z += e[k] = Math.exp(logits[o + k] - max);
-        double eps = configs.get(p).labelSmoothing();
+        double eps = smoothing[p];
         lossSum[p] += max + Math.log(z) - (1 - eps) * logits[o + y] - eps * mean / classes;
         if (best == y) correct[p]++;
         for (int k = 0; k < classes; k++) {
@@ -219,9 +228,9 @@ final class PackedLinearHeads implements AutoCloseable {
   /** DJL's SGD: s = m*s + lr*(g + wd*w); w -= s (lr already in grad). */
   private void sgdUpdate(NDArray grad) {
     if (decays) {
-      decayFactor.set(p -> (float) (configs.get(p).weightDecay() * rates[p].getNewValue(updates)));
-      try (NDArray decay = weight.mul(decayFactor.array)) {
-        grad.addi(decay);
+      decayFactor.set(p -> (float) (decay[p] * rate[p]));
+      try (NDArray decayed = weight.mul(decayFactor.array)) {
+        grad.addi(decayed);
       }
     }
     if (state == null) {
@@ -241,18 +250,18 @@ final class PackedLinearHeads implements AutoCloseable {
   private void adamUpdate(NDArray grad) {
     if (decays) {
       // Adam adds wd*w to the gradient; AdamW takes lr*wd*w off the weight directly
-      decayFactor.set(p -> (float) (configs.get(p).weightDecay() * (adamw ? rates[p].getNewValue(updates) : 1)));
-      try (NDArray decay = weight.mul(decayFactor.array)) {
+      decayFactor.set(p -> (float) (decay[p] * (adamw ? rate[p] : 1)));
+      try (NDArray decayed = weight.mul(decayFactor.array)) {
         if (adamw) {
-          weight.subi(decay);
+          weight.subi(decayed);
         } else {
-          grad.addi(decay);
+          grad.addi(decayed);
         }
       }
     }
     double coef1 = 1.0 - Math.pow(BETA1, updates);
     double coef2 = 1.0 - Math.pow(BETA2, updates);
-    rowFactor.set(p -> (float) (rates[p].getNewValue(updates) * Math.sqrt(coef2) / coef1));
+    rowFactor.set(p -> (float) (rate[p] * Math.sqrt(coef2) / coef1));
     try (NDArray g1 = grad.mul(1 - BETA1); NDArray g2 = grad.square()) {
       state.muli(BETA1).addi(g1);
       second.muli(BETA2).addi(g2.muli(1 - BETA2));

@@ -58,6 +58,8 @@ class PipelineConfigLoaderTest {
         .hasMessageContaining("'train.lr' must be greater than 0");
     assertThatThrownBy(() -> load("train:\n  dropout: 1.0\n", Map.of()))
         .hasMessageContaining("'train.dropout'");
+    assertThatThrownBy(() -> load("finetune:\n  hidden: [64, 0]\n", Map.of()))
+        .hasMessageContaining("'finetune.hidden[1]' must be greater than 0");
     assertThatThrownBy(() -> load("train:\n  head: lineer\n", Map.of()))
         .hasMessageContaining("did you mean 'linear'");
     assertThatThrownBy(() -> load("train: [1, 2]\n", Map.of()))

@@ -135,6 +135,10 @@ class ExtractStageTest {
     assertThat(m.preprocessing().get("input_size")).isEqualTo(32.0);
     assertThat(m.preprocessing().get("resize")).isEqualTo(36.0);
     assertThat(m.timings()).containsKeys("seconds", "images_per_second", "forward_seconds");
+    // the time before the first image (listing, hashing, the backbone's load) is part of the whole
+    assertThat(m.timings().get("backbone_load_seconds")).isPositive()
+        .isLessThanOrEqualTo(m.timings().get("setup_seconds"));
+    assertThat(m.timings().get("setup_seconds")).isLessThan(m.timings().get("seconds"));
     assertThat(m.headstartVersion()).isNotBlank();
     assertThat(m.fingerprint()).hasSize(64);
 
