@@ -19,7 +19,8 @@ Writes three files into --out:
                        exactly as in eager PyTorch. Saved in eval mode.
                        inception_v3 in training mode returns a tuple
                        (features[N,2048], aux_features[N,768]).
-  <name>.json          the model card (keys read by the Java side).
+  <name>.json          the model card (keys read by the Java side), including
+                       "probe": a known-answer test (see below).
 
 Examples:
   /usr/bin/python3 tools/export_backbone.py --model resnet18 --out backbones/
@@ -28,6 +29,27 @@ Examples:
         --weights IMAGENET1K_V2 --out b/          # needs network (or cache)
   /usr/bin/python3 tools/export_backbone.py --model mobilenet_v3_small \
         --weights my_state_dict.pth --input-size 64 --resize 64 --out b/
+
+Probe (card key "probe"): on some CPUs libtorch's oneDNN computes frozen
+convolution graphs wrongly, so every card carries a known answer that the Java
+side checks whenever it loads one of the card's files:
+
+  "probe": {"input": "hash32-v1", "seed": 1, "shape": [2, 3, S, S],
+            "input_sum": <float64 sum of the input, exact>,
+            "reference": "float64 eager PyTorch <version>, unfrozen weights",
+            "stride": k, "max_abs": <max |v| over the full [N,D] reference>,
+            "outputs": [[D/k values], [D/k values]]}
+
+The input is generated, not stored (probe_input(): hash32-v1, the same in Java).
+The reference is the UNFROZEN module run eagerly in float64 (a path oneDNN never
+takes); spatial outputs [N,C,h,w] are averaged over h,w to [N,C] as headstart
+does; row n of "outputs" is reference[n][::k], k = ceil(D/4096). The same probe
+serves the inference, -bf16 and -trainable (eval mode) files.
+
+  --add-probe CARD.json   adds (or recomputes) the probe of an existing card
+                          from its trainable_file (float64, eval mode) and
+                          rewrites the card atomically; .pt files are untouched:
+  /usr/bin/python3 tools/export_backbone.py --add-probe backbones/resnet18.json
 
 Why not torch.jit.optimize_for_inference: in PyTorch 1.13 on CPU it rewrites
 convolutions to MKLDNN ops whose constants cannot be serialized (the saved
@@ -39,6 +61,7 @@ import argparse
 import copy
 import hashlib
 import json
+import math
 import os
 import sys
 from typing import Dict, List, Optional, Tuple, Union
@@ -442,13 +465,182 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
         "torch_version": torch.__version__,
         "exported_by": "tools/export_backbone.py",
     }
-    tmp = os.path.join(out, f".{name}.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, os.path.join(out, f"{name}.json"))
+    # ---- known-answer probe: float64 eager reference of the unfrozen module
+    px = probe_input([PROBE_BATCH, 3, input_size, input_size], PROBE_SEED)
+    ref = reference_output(inf_mod, px)
+    card["probe"] = make_probe(px, PROBE_SEED, ref,
+                               f"float64 eager PyTorch {torch.__version__}, unfrozen weights")
+    if not quiet:
+        _print_probe_diffs(name, out, card, ref)
+    write_json_atomic(os.path.join(out, f"{name}.json"), card)
     if not quiet:
         print(f"[{name}] wrote {out}/{inf_file}, {train_file}, {name}.json")
+    return card
+
+
+# ---------------------------------------------------------------- probe
+PROBE_INPUT = "hash32-v1"
+PROBE_SEED = 1
+PROBE_BATCH = 2
+PROBE_MAX_VALUES = 4096  # per row; longer feature vectors are strided
+_M32 = 0xFFFFFFFF
+
+
+def hash32_value(i: int, seed: int) -> float:
+    """hash32-v1, one element (plain Python ints; the definition probe_input vectorises)."""
+    x = (i + seed * 0x9E3779B9) & _M32
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & _M32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & _M32
+    x ^= x >> 16
+    return (x >> 8) / 2.0 ** 24 * 4 - 2
+
+
+def _mul32(x: torch.Tensor, c: int) -> torch.Tensor:
+    """(x * c) mod 2^32 for int64 x in [0, 2^32) without int64 overflow:
+    x*c = x*c_lo + (x*c_hi) * 2^16, and only the low 16 bits of x*c_hi matter."""
+    lo = (x * (c & 0xFFFF)) & _M32               # < 2^48
+    hi = ((x * (c >> 16)) & 0xFFFF) << 16        # < 2^48 before the mask
+    return (lo + hi) & _M32
+
+
+def probe_input(shape, seed: int) -> torch.Tensor:
+    """hash32-v1: deterministic float32 tensor of `shape` (row-major flat index i), values
+    (x >> 8) / 2^24 * 4 - 2 in [-2, 2), each a multiple of 2^-22 (exact in float32; any float64
+    sum of them is exact). Bit-identical to the Java implementation."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    x = torch.arange(n, dtype=torch.int64)
+    x = (x + ((seed * 0x9E3779B9) & _M32)) & _M32
+    x = x ^ (x >> 16)
+    x = _mul32(x, 0x7FEB352D)
+    x = x ^ (x >> 15)
+    x = _mul32(x, 0x846CA68B)
+    x = x ^ (x >> 16)
+    v = (x >> 8).to(torch.float64) / 2.0 ** 24 * 4 - 2
+    return v.to(torch.float32).reshape([int(d) for d in shape])
+
+
+def pool_output(y) -> torch.Tensor:
+    """[N,C,h,w] -> [N,C] by the mean over h,w (what headstart does with spatial outputs)."""
+    if isinstance(y, (tuple, list)):
+        y = y[0]
+    return y.mean(dim=(2, 3)) if y.dim() == 4 else y
+
+
+def f32(v: float) -> float:
+    """v rounded to float32, as the shortest decimal that reads back to that float32."""
+    import numpy as np
+    return float(str(np.float32(v)))
+
+
+def reference_output(mod: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """float64 eager forward of an unfrozen copy of `mod` in eval mode, pooled to [N,D]."""
+    m = copy.deepcopy(mod).double().eval()
+    with torch.no_grad():
+        return pool_output(m(x.double()))
+
+
+def make_probe(x: torch.Tensor, seed: int, ref: torch.Tensor, reference: str) -> dict:
+    d = int(ref.shape[1])
+    k = -(-d // PROBE_MAX_VALUES)
+    return {
+        "input": PROBE_INPUT,
+        "seed": int(seed),
+        "shape": [int(v) for v in x.shape],
+        "input_sum": float(x.double().sum().item()),
+        "reference": reference,
+        "stride": k,
+        "max_abs": f32(ref.abs().max().item()),
+        "outputs": [[f32(v) for v in row[::k].tolist()] for row in ref],
+    }
+
+
+def probe_diff(path: str, probe: dict, ref: torch.Tensor) -> float:
+    """max |file(x) - reference| / max_abs for a TorchScript file run in float32 (eval mode)."""
+    m = torch.jit.load(path)
+    m.eval()
+    x = probe_input(probe["shape"], probe["seed"])
+    with torch.no_grad():
+        y = pool_output(m(x)).double()
+    return ((y - ref).abs().max() / max(probe["max_abs"], 1e-30)).item()
+
+
+def _print_probe_diffs(name: str, out: str, card: dict, ref: torch.Tensor) -> None:
+    parts = []
+    for key, label in (("inference_file", "frozen"), ("bf16_file", "bf16"), ("trainable_file", "trainable(eval)")):
+        f = card.get(key)
+        if f and os.path.isfile(os.path.join(out, f)):
+            parts.append(f"{label} {probe_diff(os.path.join(out, f), card['probe'], ref):.3g}")
+    print(f"[{name}] probe (PyTorch {torch.__version__}) max |file - float64 reference| / max_abs: "
+          + "; ".join(parts) + f" (max_abs {card['probe']['max_abs']:.4g}, informational)")
+
+
+def dumps_rows_inline(obj, inline_keys=("shape", "outputs")) -> str:
+    """json.dumps(obj, indent=2), except that under the keys in inline_keys each list of numbers
+    (shape, and every row of outputs) stays on one line."""
+    rows: List[list] = []
+
+    def sub(o, key=None):
+        if isinstance(o, dict):
+            return {k: sub(v, k) for k, v in o.items()}
+        if isinstance(o, list):
+            if key in inline_keys and o and all(isinstance(v, list) for v in o):
+                return [sub(v, key) for v in o]
+            if key in inline_keys:
+                rows.append(o)
+                return f"@@inline-{len(rows) - 1}@@"
+            return [sub(v) for v in o]
+        return o
+
+    text = json.dumps(sub(obj), indent=2)
+    for i, r in enumerate(rows):
+        text = text.replace(f'"@@inline-{i}@@"', json.dumps(r), 1)
+    return text
+
+
+def write_json_atomic(path: str, obj) -> None:
+    d, base = os.path.split(path)
+    tmp = os.path.join(d, f".{base}.tmp")
+    with open(tmp, "w") as f:
+        f.write(dumps_rows_inline(obj))
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def add_probe(card_path: str, seed: int = PROBE_SEED) -> dict:
+    """Compute the probe of an existing card from its trainable_file and rewrite the card
+    (every other key and the key order kept; the probe replaces an old one in place)."""
+    with open(card_path) as f:
+        card = json.load(f)
+    out = os.path.dirname(card_path) or "."
+    s = int(card["input_size"])
+    x = probe_input([PROBE_BATCH, 3, s, s], seed)
+    m = torch.jit.load(os.path.join(out, card["trainable_file"]))
+    try:
+        m = m.double()
+        m.eval()
+        with torch.no_grad(), torch.jit.optimized_execution(False):
+            ref = pool_output(m(x.double())).double()
+        reference = (f"float64 eager PyTorch {torch.__version__}, unfrozen weights "
+                     f"({card['trainable_file']}, TorchScript interpreter without graph optimization)")
+    except Exception as e:  # a scripted module that cannot run in float64
+        m = torch.jit.load(os.path.join(out, card["trainable_file"]))
+        m.eval()
+        with torch.no_grad(), torch.jit.optimized_execution(False):
+            ref = pool_output(m(x)).double()
+        reference = (f"float32 PyTorch {torch.__version__}, unfrozen weights ({card['trainable_file']}; "
+                     f"float64 failed: {type(e).__name__})")
+        print(f"warning: {card_path}: {card['trainable_file']} does not run in float64 "
+              f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); float32 reference")
+    if int(ref.shape[1]) != int(card["feature_dim"]):
+        raise SystemExit(f"error: {card_path}: reference has {ref.shape[1]} features, card says "
+                         f"{card['feature_dim']}")
+    card["probe"] = make_probe(x, seed, ref, reference)
+    write_json_atomic(card_path, card)
+    _print_probe_diffs(card["name"], out, card, ref)
     return card
 
 
@@ -460,7 +652,10 @@ def _save_atomic(mod, path):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, choices=MODELS)
+    p.add_argument("--model", choices=MODELS, help="required unless --add-probe")
+    p.add_argument("--add-probe", metavar="CARD.json", nargs="+",
+                   help="add (or recompute) the known-answer probe of existing model cards from their "
+                   "trainable_file, rewriting only the .json; no other option is used")
     p.add_argument("--weights", help="torchvision weights enum name (e.g. IMAGENET1K_V1; needs network) "
                    "or a local state-dict .pth file; random init when absent")
     p.add_argument("--weights-desc", help="text for the card's 'weights' field (default: derived)")
@@ -475,7 +670,7 @@ def main(argv=None):
     p.add_argument("--mean", type=float, nargs=3)
     p.add_argument("--std", type=float, nargs=3)
     p.add_argument("--seed", type=int, default=0, help="seed for random init")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", help="output directory (required unless --add-probe)")
     p.add_argument("--name", help="file base name (default: the model name)")
     p.add_argument("--bf16", action="store_true",
                    help="also write <name>-bf16.pt: frozen, bfloat16 inside, float32 in and out "
@@ -484,11 +679,19 @@ def main(argv=None):
                    help="run the inference exports in the default (contiguous) memory format "
                    "instead of channels-last")
     a = p.parse_args(argv)
+    if a.add_probe:
+        torch.set_num_threads(min(2, torch.get_num_threads()))
+        for c in a.add_probe:
+            add_probe(c)
+            print(f"wrote the probe into {c}")
+        return
+    if not a.model or not a.out:
+        p.error("--model and --out are required (or --add-probe CARD.json)")
     ensure_hash_seed()
     torch.set_num_threads(min(2, torch.get_num_threads()))
     card = export(a.model, a.out, a.name, a.weights, a.input_size, a.resize, a.cut, a.output,
                   a.mean, a.std, a.weights_desc, a.seed, bf16=a.bf16, channels_last=a.channels_last)
-    print(json.dumps(card, indent=2))
+    print(dumps_rows_inline(card))
 
 
 if __name__ == "__main__":
