@@ -1,5 +1,10 @@
 package dev.headstart.cli;
 
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.Workload;
+import java.util.EnumSet;
+
 import dev.headstart.extract.ExtractStage;
 import java.io.IOException;
 import java.util.concurrent.Callable;
@@ -102,8 +107,11 @@ public final class ExtractCommand implements Callable<Integer> {
     config.override("extract.precision", precision);
     config.override("extract.strict", strict);
     config.override("extract.overwrite", overwrite);
+    PipelineConfig pipeline = config.load();
+    EngineGuard.prepare(EnumSet.of("bf16".equals(pipeline.extract().precision())
+        ? Workload.BF16_INFERENCE : Workload.FP32_INFERENCE));
     try {
-      new ExtractStage(config.load()).run();
+      new ExtractStage(pipeline).run();
       return 0;
     } catch (IOException | java.io.UncheckedIOException e) {
       throw new UserException("extract failed: " + e.getMessage()

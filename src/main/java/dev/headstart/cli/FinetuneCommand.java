@@ -1,5 +1,9 @@
 package dev.headstart.cli;
 
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.Workload;
+import java.util.EnumSet;
+
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.finetune.FinetuneStage;
 import java.nio.file.Path;
@@ -118,6 +122,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     config.override("data.root", data);
     config.override("backbone.uri", backbone);
     PipelineConfig pipeline = config.load();
+    EngineGuard.prepare(EnumSet.of(Workload.TRAINING, Workload.FP32_INFERENCE));
     FinetuneStage.run(pipeline, System.err);
     return 0;
   }

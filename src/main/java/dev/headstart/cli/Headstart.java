@@ -2,6 +2,8 @@ package dev.headstart.cli;
 
 import dev.headstart.config.ConfigException;
 import dev.headstart.config.HeadstartVersion;
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.SaferEngineNeeded;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,6 +26,7 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       PredictCommand.class,
       RunCommand.class,
+      DoctorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Headstart implements Runnable {
@@ -36,6 +39,7 @@ public final class Headstart implements Runnable {
   }
 
   public static void main(String[] args) {
+    EngineGuard.allowRelaunch();
     System.exit(execute(args));
   }
 
@@ -44,6 +48,12 @@ public final class Headstart implements Runnable {
     Logging.configure(args);
     CommandLine cli = new CommandLine(new Headstart());
     cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof SaferEngineNeeded safer) {
+        if (EngineGuard.relaunchAllowed()) return Relauncher.run(safer, args);
+        commandLine.getErr().println("error: " + ex.getMessage() + "; set " + EngineGuard.ISA_VARIABLE + "="
+            + safer.isa().envValue + " before the JVM starts");
+        return 2;
+      }
       if (ex instanceof ConfigException || ex instanceof UserException) {
         commandLine.getErr().println("error: " + ex.getMessage());
         return 2;

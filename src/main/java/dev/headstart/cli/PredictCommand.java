@@ -1,5 +1,9 @@
 package dev.headstart.cli;
 
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.Workload;
+import java.util.EnumSet;
+
 import dev.headstart.predict.ImageInputs;
 import dev.headstart.predict.ImagePrediction;
 import dev.headstart.predict.PredictionWriter;
@@ -76,6 +80,7 @@ public final class PredictCommand implements Callable<Integer> {
     List<Path> files = ImageInputs.expand(inputs);
     if (files.isEmpty()) throw new UserException("no files found in " + inputs);
     List<ImagePrediction> predictions;
+    EngineGuard.prepare(EnumSet.of(Workload.FP32_INFERENCE));
     try (RunClassifier classifier = RunClassifiers.open(run, backbone, device)) {
       predictions = new Predictor(classifier, maxPixels, batchSize, topK).predict(files);
     }

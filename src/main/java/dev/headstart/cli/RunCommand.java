@@ -1,5 +1,8 @@
 package dev.headstart.cli;
 
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.Workload;
+
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.runner.PipelineRunner;
 import dev.headstart.runner.PipelineStage;
@@ -64,6 +67,8 @@ public final class RunCommand implements Callable<Integer> {
     });
     if (config.verbose) stageArgs.add("--verbose");
 
+    // one JVM runs every stage, and libtorch takes oneDNN's cap once: the safest any stage needs
+    if (!dryRun) EngineGuard.prepare(workloads(pipeline));
     PipelineRunner runner = new PipelineRunner(pipeline, stageArgs, (stage, args) -> {
       List<String> argv = new ArrayList<>();
       argv.add(stage.id());
@@ -74,6 +79,23 @@ public final class RunCommand implements Callable<Integer> {
     PipelineRunner.Outcome outcome =
         runner.run(new PipelineRunner.Options(forced, fromStage, onlyStage, dryRun));
     return outcome.exitCode();
+  }
+
+  private static Set<Workload> workloads(PipelineConfig pipeline) {
+    Set<Workload> w = EnumSet.noneOf(Workload.class);
+    for (String stage : pipeline.run().stages()) {
+      switch (stage) {
+        case "extract" -> w.add("bf16".equals(pipeline.extract().precision())
+            ? Workload.BF16_INFERENCE : Workload.FP32_INFERENCE);
+        case "train" -> w.add(Workload.TRAINING);
+        case "finetune" -> {
+          w.add(Workload.TRAINING);
+          w.add(Workload.FP32_INFERENCE);
+        }
+        default -> { }
+      }
+    }
+    return w;
   }
 
   private static PipelineStage stage(String option, String name) {

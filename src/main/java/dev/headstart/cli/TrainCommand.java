@@ -1,5 +1,9 @@
 package dev.headstart.cli;
 
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.Workload;
+import java.util.EnumSet;
+
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.features.FeatureStoreException;
 import dev.headstart.head.TrainStage;
@@ -147,6 +151,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }
+    EngineGuard.prepare(EnumSet.of(Workload.TRAINING));
     try {
       new TrainStage(pc, System.err).run();
       return 0;

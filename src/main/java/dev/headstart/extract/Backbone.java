@@ -20,6 +20,9 @@ public final class Backbone implements AutoCloseable {
   private final String sha256;
   private final String precision;
   private int featureDim;
+  private ProbeResult probe;
+  private String fileRole = "inference";
+  private String fallback;
 
   Backbone(BackboneSource source, ZooModel<ImageBatch, float[][]> model, Device device, String sha256,
       String precision) {
@@ -67,11 +70,29 @@ public final class Backbone implements AutoCloseable {
     featureDim = d;
   }
 
+  /** The known-answer check this backbone passed (null: its card has none). */
+  public ProbeResult probe() {
+    return probe;
+  }
+
+  void checked(ProbeResult result, String role, String fallbackNote) {
+    this.probe = result;
+    this.fileRole = role;
+    this.fallback = fallbackNote;
+  }
+
+  /** The file that runs: the inference (or bf16) export, or the unfrozen one after a fallback. */
+  public java.nio.file.Path file() {
+    if (source.isModelZoo()) return null;
+    return fileRole.equals("trainable") ? source.trainableFile() : source.inferenceFile(precision);
+  }
+
   /** What the manifest records about the backbone. */
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("uri", source.uri());
-    m.put("file", source.isModelZoo() ? null : source.inferenceFile(precision).toString());
+    m.put("file", source.isModelZoo() ? null : file().toString());
+    m.put("file_role", fileRole);
     m.put("sha256", sha256);
     m.put("name", source.card().name());
     m.put("architecture", source.card().architecture());
@@ -80,7 +101,10 @@ public final class Backbone implements AutoCloseable {
     m.put("output", source.card().output());
     m.put("device", device.toString());
     m.put("precision", precision);
-    m.put("card", source.card());
+    m.put("probe", probe == null ? null : probe.describe());
+    if (fallback != null) m.put("fallback", fallback);
+    m.put("platform", dev.headstart.engine.Platform.describe(device.toString(), precision));
+    m.put("card", source.card().withoutProbeOutputs());
     return m;
   }
 

@@ -10,6 +10,11 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import dev.headstart.cli.UserException;
 import dev.headstart.config.BackboneConfig;
+import dev.headstart.engine.CpuInfo;
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.Isa;
+import dev.headstart.engine.QuietLibtorch;
+import dev.headstart.engine.SaferEngineNeeded;
 import dev.headstart.io.Hashing;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,7 +97,7 @@ public final class BackboneLoader {
   static ModelCard defaultCard(String uri) {
     String name = uri.substring(uri.lastIndexOf('/') + 1);
     return new ModelCard(name, name, 224, 256, "bilinear", ModelCard.IMAGENET_MEAN,
-        ModelCard.IMAGENET_STD, 0, "pooled", null, null, null, "djl model zoo", null, "djl");
+        ModelCard.IMAGENET_STD, 0, "pooled", null, null, null, "djl model zoo", null, "djl", null);
   }
 
   /** backbone.device: auto picks the GPU when DJL sees one. */
@@ -126,8 +131,111 @@ public final class BackboneLoader {
    * when the caller has already hashed it (null: hash it here).
    */
   static Backbone load(BackboneSource source, Device device, String precision, String knownSha256) {
-    // bf16 runs a bfloat16 export of the same weights: DJL cannot cast a TorchScript module
     Path file = source.isModelZoo() ? null : source.inferenceFile(precision);
+    String role = precision.equals("bf16") ? "bf16" : "inference";
+    Backbone backbone = open(source, file, device, precision, knownSha256);
+    ProbeResult result = checkOrWarn(backbone, role, precision);
+    if (result == null || result.passed()) {
+      backbone.checked(result, role, null);
+      return backbone;
+    }
+    backbone.close();
+    return fallBack(source, device, precision, result);
+  }
+
+  /**
+   * The frozen file disagrees with its known answer: a safer oneDNN cap in a re-run of the
+   * command where the command line allows it, else the unfrozen file in this process, else a
+   * clear error. Never the wrong features.
+   */
+  private static Backbone fallBack(BackboneSource source, Device device, String precision, ProbeResult failed) {
+    Isa current = EngineGuard.applied().isa();
+    Isa safer = current.safer(CpuInfo.current().flags());
+    String what = "backbone " + source.uri() + " (" + failed.file() + " file) disagrees with its known answer "
+        + "under oneDNN " + current.envValue + ": " + failed.diffText() + ", tolerance " + failed.tolerance();
+    if (safer != null && EngineGuard.relaunchAllowed()) {
+      throw new SaferEngineNeeded(safer, what);
+    }
+    if (!precision.equals("bf16") && source.cardFile() != null && source.card().trainableFile() != null) {
+      Path trainable = source.trainableFile();
+      Backbone unfrozen = open(source, trainable, device, precision, null);
+      ProbeResult second = KnownAnswer.check(unfrozen, "trainable", precision);
+      if (second != null && second.passed()) {
+        String note = what + "; using the unfrozen file " + trainable.getFileName() + ", which agrees ("
+            + second.diffText() + ")";
+        System.err.println("headstart: " + note);
+        unfrozen.checked(second, "trainable", note);
+        return unfrozen;
+      }
+      unfrozen.close();
+      if (second != null) what += "; the unfrozen file " + trainable.getFileName() + " too: " + second.diffText();
+    }
+    throw new UserException(what + ". headstart will not compute features with it. Try: `headstart doctor` "
+        + "(which oneDNN caps pass on this CPU)"
+        + (safer != null ? "; " + EngineGuard.ISA_VARIABLE + "=" + safer.envValue + " in the environment" : "")
+        + "; re-exporting the backbone with tools/export_backbone.py --no-channels-last"
+        + (precision.equals("bf16") ? "; extract.precision fp32" : ""));
+  }
+
+  /**
+   * The known-answer check of the card's trainable file (what finetune trains), in eval mode:
+   * null when the card has no probe; a re-run under a safer cap or an error when it fails.
+   */
+  public static ProbeResult checkTrainable(BackboneSource source, Device device) {
+    if (source.card().probe() == null) return null;
+    Path file = source.trainableFile();
+    Backbone b = open(source, file, device, "fp32", "-");
+    try {
+      ProbeResult r = KnownAnswer.check(b, "trainable", "fp32");
+      if (r.passed()) return r;
+      Isa current = EngineGuard.applied().isa();
+      Isa safer = current.safer(CpuInfo.current().flags());
+      String what = "trainable backbone " + file + " disagrees with its known answer under oneDNN "
+          + current.envValue + ": " + r.diffText() + ", tolerance " + r.tolerance();
+      if (safer != null && EngineGuard.relaunchAllowed()) throw new SaferEngineNeeded(safer, what);
+      throw new UserException(what + ". headstart will not train it on this engine. Try `headstart doctor`"
+          + (safer != null ? "; " + EngineGuard.ISA_VARIABLE + "=" + safer.envValue + " in the environment" : ""));
+    } finally {
+      b.close();
+    }
+  }
+
+  /** One file's known-answer result (no fallback): for the doctor. */
+  static ProbeResult probeFile(BackboneSource source, Path file, String role, String precision, Device device) {
+    try (Backbone b = open(source, file, device, precision, "-")) {
+      return KnownAnswer.check(b, role, precision);
+    }
+  }
+
+  /** Runs the card's probe; a card without one is checked against its unfrozen twin, or warned about. */
+  private static ProbeResult checkOrWarn(Backbone backbone, String role, String precision) {
+    ProbeResult r = KnownAnswer.check(backbone, role, precision);
+    if (r != null) return r;
+    ProbeResult twin = TwinCheck.check(backbone, role, precision);
+    if (twin != null) return twin;
+    TwinCheck.warnUnchecked(backbone.source().uri());
+    return null;
+  }
+
+  /** A TorchScript file as a features model (the unfrozen twin of a card without a probe). */
+  static ZooModel<ImageBatch, float[][]> loadFeatureModel(Path file, Device device) {
+    Criteria.Builder<ImageBatch, float[][]> builder = Criteria.builder()
+        .setTypes(ImageBatch.class, float[][].class)
+        .optEngine(ENGINE)
+        .optDevice(device)
+        .optTranslator(new FeatureTranslator())
+        .optOption("mapLocation", "true");
+    modelLocation(builder, file);
+    try {
+      return builder.build().loadModel();
+    } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
+      throw new UserException("TorchScript file " + file + " cannot be loaded by DJL's PyTorch engine ("
+          + e.getMessage() + "); export it with " + EXPORT_HINT, e);
+    }
+  }
+
+  private static Backbone open(BackboneSource source, Path file, Device device, String precision,
+      String knownSha256) {
     Criteria.Builder<ImageBatch, float[][]> builder = Criteria.builder()
         .setTypes(ImageBatch.class, float[][].class)
         .optEngine(ENGINE)
@@ -145,6 +253,7 @@ public final class BackboneLoader {
     } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
       throw loadError(source, e);
     }
+    QuietLibtorch.apply();
     String sha = knownSha256 != null ? knownSha256 : sha256(source, file, model.getModelPath());
     Backbone backbone = new Backbone(source, model, device, sha, precision);
     probe(backbone);
@@ -224,7 +333,9 @@ public final class BackboneLoader {
     modelLocation(builder, file);
     if (trainable) builder.optOption("trainParam", "true");
     try {
-      return builder.build().loadModel();
+      ZooModel<NDList, NDList> model = builder.build().loadModel();
+      QuietLibtorch.apply();
+      return model;
     } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
       throw new UserException("TorchScript file " + file + " cannot be loaded by DJL's PyTorch engine ("
           + e.getMessage() + "); export it with " + EXPORT_HINT, e);

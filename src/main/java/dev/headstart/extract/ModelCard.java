@@ -17,6 +17,8 @@ import java.util.List;
  * @param inferenceFile the frozen, inference-optimized TorchScript (used by extract)
  * @param trainableFile the unfrozen TorchScript with trainable parameters (used by finetune)
  * @param auxFeatureDim width of the auxiliary output in training mode (inception_v3), or null
+ * @param probe the known answer: what eager PyTorch outputs for a deterministic input (null in
+ *     cards made before it existed, and for djl:// models)
  */
 public record ModelCard(
     String name,
@@ -33,10 +35,31 @@ public record ModelCard(
     Integer auxFeatureDim,
     String weights,
     String torchVersion,
-    String exportedBy) {
+    String exportedBy,
+    Probe probe) {
 
   public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
   public static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
+
+  /**
+   * A deterministic input ({@link dev.headstart.engine.ProbeInput}, shape [N,3,S,S]) and the
+   * float64 eager PyTorch output of the unfrozen weights for it, pooled as headstart pools.
+   *
+   * @param stride outputs keep every stride-th feature of each row (1 for all of them)
+   * @param maxAbs the largest |value| of the full output: the scale tolerances are relative to
+   * @param inputSum the sum of the input values, to tell a generator mismatch from a wrong backbone
+   */
+  public record Probe(String input, long seed, int[] shape, double inputSum, String reference, int stride,
+      double maxAbs, List<List<Double>> outputs) {}
+
+  /** This card for provenance: the probe's metadata without its (long) output values. */
+  public ModelCard withoutProbeOutputs() {
+    if (probe == null) return this;
+    Probe p = new Probe(probe.input(), probe.seed(), probe.shape(), probe.inputSum(), probe.reference(),
+        probe.stride(), probe.maxAbs(), null);
+    return new ModelCard(name, architecture, inputSize, resize, interpolation, mean, std, featureDim, output,
+        inferenceFile, trainableFile, auxFeatureDim, weights, torchVersion, exportedBy, p);
+  }
 
   public static ModelCard read(Path file) throws IOException {
     return Json.read(file, ModelCard.class);

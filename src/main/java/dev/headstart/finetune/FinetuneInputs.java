@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.headstart.config.FinetuneConfig;
 import dev.headstart.extract.BackboneSource;
 import dev.headstart.extract.ModelCard;
+import dev.headstart.extract.ProbeResult;
 import dev.headstart.extract.Preprocessor;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.ExecutorService;
  *
  * @param trainableFile the unfrozen TorchScript export each run loads afresh
  * @param trainableSha256 its SHA-256 (provenance)
+ * @param probe the trainable file's known-answer check on this machine (null: the card has none)
  * @param executor decoding and prefetching threads
  */
 record FinetuneInputs(
@@ -26,6 +28,7 @@ record FinetuneInputs(
     ModelCard card,
     Path trainableFile,
     String trainableSha256,
+    ProbeResult probe,
     Preprocessor preprocessor,
     String dataFingerprint,
     Device device,

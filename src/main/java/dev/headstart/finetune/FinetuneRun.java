@@ -133,6 +133,7 @@ public final class FinetuneRun {
     try {
       model.load(file.toAbsolutePath().getParent(), file.getFileName().toString(),
           Map.of("trainParam", "true", "mapLocation", "true"));
+      dev.headstart.engine.QuietLibtorch.apply();
       return model;
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
@@ -254,7 +255,9 @@ public final class FinetuneRun {
     backbone.put("name", in.card().name());
     backbone.put("trainable_file", in.trainableFile().toString());
     backbone.put("sha256", in.trainableSha256());
-    backbone.put("card", in.card());
+    backbone.put("probe", in.probe() == null ? null : in.probe().describe());
+    backbone.put("platform", dev.headstart.engine.Platform.describe(in.device().toString(), "fp32"));
+    backbone.put("card", in.card().withoutProbeOutputs());
     return new RunConfig(name, method.id(), backbone, "", in.dataFingerprint(),
         in.preprocessor().describe(), in.classes(), hyper, weights, Instant.now().toString(),
         HeadstartVersion.VERSION);

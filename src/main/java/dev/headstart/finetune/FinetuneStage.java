@@ -6,7 +6,9 @@ import ai.djl.translate.TranslateException;
 import dev.headstart.cli.UserException;
 import dev.headstart.config.FinetuneConfig;
 import dev.headstart.config.PipelineConfig;
+import ai.djl.Device;
 import dev.headstart.extract.BackboneLoader;
+import dev.headstart.extract.ProbeResult;
 import dev.headstart.extract.BackboneSource;
 import dev.headstart.extract.ImageDecoder;
 import dev.headstart.extract.ImageEntry;
@@ -77,6 +79,8 @@ public final class FinetuneStage {
     Path trainable = source.trainableFile();
     int threads = decodeThreads(cfg.threads());
     int intraOp = useCoresLeft(threads);
+    Device device = BackboneLoader.device(config.backbone().device());
+    ProbeResult probe = BackboneLoader.checkTrainable(source, device);
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "finetune-decode");
       t.setDaemon(true);
@@ -91,8 +95,8 @@ public final class FinetuneStage {
       List<ImageEntry> all = new ArrayList<>(trainImages.entries());
       all.addAll(valImages.entries());
       FinetuneInputs inputs = new FinetuneInputs(cfg, data.classes(), trainImages, valImages, source,
-          source.card(), trainable, Hashing.sha256(trainable), new Preprocessor(source.card()),
-          DataFingerprint.of(all), BackboneLoader.device(config.backbone().device()), pool,
+          source.card(), trainable, Hashing.sha256(trainable), probe, new Preprocessor(source.card()),
+          DataFingerprint.of(all), device, pool,
           config.resolvePath(cfg.runs()), (System.nanoTime() - start) / 1e9);
       List<Path> runs = new ArrayList<>();
       for (String mode : cfg.modes()) {

@@ -31,13 +31,25 @@ public final class HeadRunWriter {
 
   private HeadRunWriter() {}
 
+  /**
+   * The manifest's backbone record, with the platform the features were computed on kept as
+   * features_platform and this process's own (where the head trained) as platform.
+   */
+  private static Map<String, Object> backbone(Manifest manifest) {
+    Map<String, Object> b = new LinkedHashMap<>(manifest.backbone() == null ? Map.of() : manifest.backbone());
+    Object features = b.remove("platform");
+    if (features != null) b.put("features_platform", features);
+    b.put("platform", dev.headstart.engine.Platform.describe("cpu", "fp32"));
+    return b;
+  }
+
   public static Path write(Path runsDir, String name, TrainOutcome o, LoadedFeatures features,
       double setupSeconds) throws IOException {
     Manifest manifest = features.manifest();
     List<String> classes = manifest.classes();
     FeatureSplit val = features.split("val");
     try (RunWriter w = RunWriter.create(runsDir, name)) {
-      w.writeConfig(new RunConfig(name, Method.HEAD.id(), manifest.backbone(), manifest.fingerprint(), "",
+      w.writeConfig(new RunConfig(name, Method.HEAD.id(), backbone(manifest), manifest.fingerprint(), "",
           manifest.preprocessing(), classes, hyperparameters(o, features.location()), WEIGHTS, Instant.now().toString(),
           HeadstartVersion.VERSION));
       w.appendHistory(o.history());

@@ -1,0 +1,229 @@
+package dev.headstart.cli;
+
+import dev.headstart.config.HeadstartVersion;
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.engine.ChildJvm;
+import dev.headstart.engine.CpuInfo;
+import dev.headstart.engine.EngineChoice;
+import dev.headstart.engine.EngineChoices;
+import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.EngineVersions;
+import dev.headstart.engine.Isa;
+import dev.headstart.engine.Workload;
+import dev.headstart.extract.BackboneLoader;
+import dev.headstart.extract.BackboneSource;
+import dev.headstart.extract.ProbeMain;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** headstart doctor: what libtorch does on this machine, and whether the configured backbone can run. */
+@Command(
+    name = "doctor",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Says how headstart computes on this machine and whether the configured backbone can be",
+      "trusted here: versions, CPU and instruction sets, threads, GPUs, where libtorch comes from,",
+      "the per-machine engine check (which oneDNN instruction-set cap each workload gets, and what",
+      "failed under the faster ones), and the backbone's known-answer check under each cap, each in",
+      "its own child process so that a crash is reported instead of killing the doctor.",
+      "",
+      "Exit status 0 when the backbone passes under the cap headstart will use, 1 when it cannot.",
+      "",
+      "Examples:",
+      "  bin/headstart doctor",
+      "  bin/headstart doctor --recheck          # run the engine check again (after a driver change)",
+      "  bin/headstart doctor --set backbone.uri=backbones/resnet50.pt"
+    })
+public final class DoctorCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+
+  @Option(names = "--recheck", description = "Run the per-machine engine check again and cache the new result.")
+  boolean recheck;
+
+  @Option(names = "--no-probe", description = "Skip the backbone's known-answer checks.")
+  boolean noProbe;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    CpuInfo cpu = CpuInfo.current();
+    out.println("headstart " + HeadstartVersion.VERSION + " · Java " + System.getProperty("java.version") + " · "
+        + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    out.println("engine: DJL " + EngineVersions.DJL + ", PyTorch engine, libtorch " + EngineVersions.LIBTORCH
+        + " from " + libtorchSource());
+    out.println("CPU: " + cpu.describe());
+    if (cpu.cacheSizesHidden()) {
+      out.println("  this CPU reports no cache sizes (a virtual machine that hides its topology): oneDNN "
+          + "sizes its kernels from them, which is why some caps crash or miscompute here");
+    }
+    String threads = System.getProperty("ai.djl.pytorch.num_threads");
+    out.println("threads: " + cpu.cores() + " cores; libtorch intra-op threads "
+        + (threads != null ? threads : "per stage (extract and finetune balance them against decoders)"));
+    if (NativeEnvView.given()) {
+      out.println("environment: " + EngineGuard.ISA_VARIABLE + "=" + System.getenv(EngineGuard.ISA_VARIABLE)
+          + " is set, so headstart uses it as given (the known-answer check still guards it)");
+    }
+
+    EngineChoice choice = recheck ? null : EngineChoices.cached(cpu);
+    out.println();
+    if (choice == null) {
+      out.println("engine check: running now (child processes, one per cap)...");
+      choice = EngineChoices.check(cpu, s -> out.println(s));
+    }
+    out.println("engine check " + choice.key() + " of " + choice.checkedAt() + " (" + choice.seconds() + " s; "
+        + EngineChoices.file(choice.key()) + "):");
+    for (EngineChoice.Trial t : choice.trials()) {
+      out.printf("  %-11s %-15s %-7s %s%n", t.isa(), label(t.workload()), t.outcome(), trialDetail(t));
+    }
+    out.println("chosen: " + choice.summary());
+    boolean healthy = true;
+    for (Workload w : Workload.values()) if (choice.isaFor(w) == null) healthy = false;
+
+    PipelineConfig pipeline = config.load();
+    out.println("GPUs: " + gpus());
+    if (noProbe) return healthy ? 0 : 1;
+    out.println();
+    BackboneSource source;
+    try {
+      source = BackboneLoader.locate(pipeline.backbone(), pipeline.baseDir());
+    } catch (UserException e) {
+      out.println("backbone: " + e.getMessage());
+      return 1;
+    }
+    if (source.isModelZoo()) {
+      out.println("backbone " + source.uri() + ": a model-zoo URL has no known answer to check here");
+      return healthy ? 0 : 1;
+    }
+    List<String> roles = new ArrayList<>(List.of("inference"));
+    Path bf16 = source.inferenceFile().resolveSibling(
+        source.inferenceFile().getFileName().toString().replaceFirst("\\.pt$", "") + "-bf16.pt");
+    if (Files.isRegularFile(bf16)) roles.add("bf16");
+    if (source.card().trainableFile() != null) roles.add("trainable");
+    out.println("backbone " + source.uri() + " (" + source.card().name() + ", " + source.card().architecture()
+        + "): known-answer check under each cap" + (source.card().probe() == null ? " (the card has no probe: "
+        + "tools/export_backbone.py --add-probe adds one)" : ""));
+    Map<String, Isa> needed = new LinkedHashMap<>();
+    needed.put("inference", choice.isaFor(Workload.FP32_INFERENCE));
+    needed.put("bf16", choice.isaFor(Workload.BF16_INFERENCE));
+    needed.put("trainable", choice.isaFor(Workload.TRAINING));
+    boolean usable = true;
+    for (Isa isa : Isa.candidates(cpu.flags())) {
+      Map<String, String> results = probeChild(pipeline, isa, roles);
+      for (String role : roles) {
+        String r = results.getOrDefault(role, "not run (the process died on an earlier file)");
+        Isa use = needed.get(role);
+        boolean chosen = use == isa;
+        out.printf("  %-11s %-9s %s%s%n", isa.envValue, role, r, chosen ? "   <- headstart uses this" : "");
+        if (chosen && !r.startsWith("ok") && !r.startsWith("unchecked") && !role.equals("bf16")) usable = false;
+      }
+    }
+    out.println(usable && healthy ? "verdict: this backbone runs correctly here with the chosen caps"
+        : "verdict: NOT usable as chosen on this machine; see the lines above");
+    return usable && healthy ? 0 : 1;
+  }
+
+  private static String label(String workload) {
+    try {
+      return Workload.valueOf(workload).label;
+    } catch (IllegalArgumentException e) {
+      return workload;
+    }
+  }
+
+  private static String trialDetail(EngineChoice.Trial t) {
+    String cases = t.cases() + " cases";
+    return switch (t.outcome()) {
+      case "ok" -> cases + ", worst " + String.format("%.2g", t.worstDiff()) + " (" + t.worstCase() + ")";
+      case "wrong" -> t.worstCase() + " off by " + String.format("%.2g", t.worstDiff()) + " of its largest value";
+      default -> "in " + t.worstCase() + (t.detail() == null ? "" : ": " + t.detail());
+    };
+  }
+
+  private Map<String, String> probeChild(PipelineConfig pipeline, Isa isa, List<String> roles) throws IOException {
+    List<String> args = new ArrayList<>(List.of(pipeline.baseDir().toAbsolutePath().toString(),
+        pipeline.backbone().uri(), pipeline.backbone().card()));
+    args.addAll(roles);
+    List<String> cmd = ChildJvm.command(ProbeMain.class.getName(), args, false);
+    cmd.add(1, "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "headstart-doctor-hs_err_%p.log"));
+    cmd.add(2, "-XX:-CreateCoredumpOnCrash");
+    Process p = ChildJvm.builder(cmd, isa).redirectErrorStream(true).start();
+    Map<String, String> results = new LinkedHashMap<>();
+    String started = null;
+    String signal = null;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.startsWith(ProbeMain.START)) {
+          started = line.substring(ProbeMain.START.length());
+        } else if (line.startsWith(ProbeMain.RESULT)) {
+          String rest = line.substring(ProbeMain.RESULT.length());
+          int sp = rest.indexOf(' ');
+          results.put(rest.substring(0, sp), format(rest.substring(sp + 1)));
+          started = null;
+        } else if (line.startsWith("# SIG") && signal == null) {
+          signal = line.replaceFirst("^#\\s*", "");
+        }
+      }
+    }
+    int exit;
+    try {
+      exit = p.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (started != null) results.put(started, "CRASHED (exit " + exit + (signal != null ? ", " + signal : "") + ")");
+    return results;
+  }
+
+  private static String format(String result) {
+    String[] f = result.split(" ", 3);
+    return switch (f[0]) {
+      case "ok" -> String.format("ok      max diff %.2g of the largest feature (%.2f s)", Double.parseDouble(f[1]),
+          Double.parseDouble(f[2]));
+      case "wrong" -> String.format("WRONG   max diff %s of the largest feature", pct(Double.parseDouble(f[1])));
+      default -> f[0] + " " + (f.length > 2 ? f[2] : "");
+    };
+  }
+
+  private static String pct(double v) {
+    return !Double.isFinite(v) ? "NaN/inf" : v >= 0.01 ? String.format("%.0f%%", v * 100) : String.format("%.2g", v);
+  }
+
+  private static String libtorchSource() {
+    String own = System.getenv("PYTORCH_LIBRARY_PATH");
+    if (own != null && !own.isBlank()) return own + " (PYTORCH_LIBRARY_PATH)";
+    return "the pytorch-native-cpu jar (unpacked under ~/.djl.ai/pytorch)";
+  }
+
+  private static String gpus() {
+    try {
+      EngineGuard.prepare(java.util.EnumSet.of(Workload.FP32_INFERENCE), s -> { });
+      int n = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
+      return n == 0 ? "none seen by this libtorch (CPU build, or no CUDA driver)" : n + " CUDA device(s)";
+    } catch (RuntimeException | LinkageError e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  /** Whether the JVM started with oneDNN's cap set. */
+  private static final class NativeEnvView {
+    static boolean given() {
+      return dev.headstart.engine.NativeEnv.givenAtStart(EngineGuard.ISA_VARIABLE);
+    }
+  }
+}

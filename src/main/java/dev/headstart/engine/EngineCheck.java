@@ -1,0 +1,147 @@
+package dev.headstart.engine;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The per-machine engine check: runs {@link EngineBatteryMain} in child processes under each oneDNN
+ * cap this CPU can take, fastest first, and keeps for every workload the first cap under which all
+ * its cases agree with their references. A child killed by a native crash (SIGFPE in a kernel's
+ * blocking arithmetic, say) fails the workload whose case was running; the workloads it had not
+ * reached are run again in a fresh child.
+ */
+public final class EngineCheck {
+  private static final long CHILD_TIMEOUT_SECONDS = 300;
+
+  private final CpuInfo cpu;
+  private final Path workDir;
+  private final Consumer<String> log;
+
+  public EngineCheck(CpuInfo cpu, Path workDir, Consumer<String> log) {
+    this.cpu = cpu;
+    this.workDir = workDir;
+    this.log = log;
+  }
+
+  /** What one child printed and how it ended. */
+  record ChildRun(List<String[]> results, String[] crashedIn, String detail) {}
+
+  public EngineChoice run(String key) throws IOException {
+    long t0 = System.nanoTime();
+    Files.createDirectories(workDir);
+    Set<Workload> remaining = EnumSet.allOf(Workload.class);
+    Map<String, String> chosen = new LinkedHashMap<>();
+    for (Workload w : Workload.values()) chosen.put(w.name(), EngineChoice.NONE);
+    List<EngineChoice.Trial> trials = new ArrayList<>();
+    for (Isa isa : Isa.candidates(cpu.flags())) {
+      if (remaining.isEmpty()) break;
+      Set<Workload> todo = EnumSet.copyOf(remaining);
+      while (!todo.isEmpty()) {
+        ChildRun run = runChild(isa, todo);
+        boolean progress = false;
+        for (Workload w : List.copyOf(todo)) {
+          List<String[]> mine = run.results().stream().filter(r -> r[1].equals(w.name())).toList();
+          String[] wrong = mine.stream().filter(r -> r[2].equals("wrong")).findFirst().orElse(null);
+          boolean crashedHere = run.crashedIn() != null && run.crashedIn()[1].equals(w.name());
+          // the child runs workloads in enum order: those before the crashed one finished
+          boolean finished = run.crashedIn() == null
+              || (!crashedHere && !run.crashedIn()[1].equals("-")
+                  && w.ordinal() < Workload.valueOf(run.crashedIn()[1]).ordinal());
+          if (wrong != null) {
+            trials.add(new EngineChoice.Trial(isa.envValue, w.name(), "wrong", wrong[0],
+                Double.parseDouble(wrong[3]), mine.size(), null));
+            todo.remove(w);
+            progress = true;
+          } else if (crashedHere) {
+            trials.add(new EngineChoice.Trial(isa.envValue, w.name(), "crashed", run.crashedIn()[0],
+                Double.NaN, mine.size(), run.detail()));
+            todo.remove(w);
+            progress = true;
+          } else if (finished) {
+            String[] worst = mine.stream()
+                .max((a, b) -> Double.compare(Double.parseDouble(a[3]), Double.parseDouble(b[3])))
+                .orElse(new String[] {"-", w.name(), "ok", "0"});
+            trials.add(new EngineChoice.Trial(isa.envValue, w.name(), "ok", worst[0],
+                Double.parseDouble(worst[3]), mine.size(), null));
+            chosen.put(w.name(), isa.envValue);
+            remaining.remove(w);
+            todo.remove(w);
+            progress = true;
+          }
+        }
+        if (!progress) {
+          // died before any case (libtorch failed to load, out of memory): every workload fails here
+          for (Workload w : todo) {
+            trials.add(new EngineChoice.Trial(isa.envValue, w.name(), "crashed", "(start-up)",
+                Double.NaN, 0, run.detail()));
+          }
+          todo.clear();
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new EngineChoice(EngineChoice.VERSION, key, cpu.describe(), EngineVersions.LIBTORCH,
+        EngineVersions.DJL, dev.headstart.config.HeadstartVersion.VERSION, Instant.now().toString(),
+        Math.round(seconds * 10) / 10.0, chosen, trials);
+  }
+
+  private ChildRun runChild(Isa isa, Set<Workload> workloads) throws IOException {
+    String list = workloads.stream().map(Enum::name).collect(Collectors.joining(","));
+    List<String> cmd = ChildJvm.command(EngineBatteryMain.class.getName(),
+        List.of("--workloads", list, "--nets", workDir.resolve("nets").toString()), false);
+    cmd.add(1, "-XX:ErrorFile=" + workDir.resolve("hs_err_%p.log"));
+    cmd.add(2, "-XX:-CreateCoredumpOnCrash");
+    log.accept("  oneDNN " + isa.envValue + ": " + list.toLowerCase().replace('_', ' '));
+    ProcessBuilder pb = ChildJvm.builder(cmd, isa).redirectErrorStream(true);
+    Process p = pb.start();
+    List<String[]> results = new ArrayList<>();
+    String[] started = null;
+    StringBuilder crash = new StringBuilder();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.startsWith(EngineBatteryMain.START)) {
+          started = line.substring(EngineBatteryMain.START.length()).split(" ");
+        } else if (line.startsWith(EngineBatteryMain.RESULT)) {
+          results.add(line.substring(EngineBatteryMain.RESULT.length()).split(" "));
+          started = null;
+        } else if (line.startsWith("# SIG") || line.contains("fatal error") || line.startsWith("# Problematic frame")
+            || line.startsWith("# C  [")) {
+          if (crash.length() < 600) crash.append(line.replaceFirst("^#\\s*", "")).append("; ");
+        }
+      }
+    }
+    int exit;
+    try {
+      if (!p.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        crash.append("timed out after ").append(CHILD_TIMEOUT_SECONDS).append(" s");
+      }
+      exit = p.waitFor();
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("engine check interrupted", e);
+    }
+    if (exit == 0 && started == null) return new ChildRun(results, null, null);
+    String detail = "exit " + exit + (crash.length() > 0 ? ": " + crash.toString().trim() : "");
+    String[] crashedIn = started != null ? new String[] {started[0], started[1]}
+        : new String[] {"(start-up)", "-"};
+    if (started == null && !results.isEmpty()) crashedIn = null; // finished its cases, failed on exit
+    return new ChildRun(results, crashedIn, detail);
+  }
+}

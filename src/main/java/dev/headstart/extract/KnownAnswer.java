@@ -1,0 +1,66 @@
+package dev.headstart.extract;
+
+import dev.headstart.engine.EngineBattery;
+import dev.headstart.engine.ProbeInput;
+import java.util.List;
+
+/**
+ * The known-answer check: runs a backbone file on its model card's probe input and compares the
+ * pooled features with the outputs eager PyTorch gave for the same weights. Every process that
+ * loads a backbone runs it once, before using it, and says nothing when it passes.
+ */
+public final class KnownAnswer {
+  private KnownAnswer() {}
+
+  /** The tolerance for a precision, relative to the largest reference feature. */
+  public static double tolerance(String precision) {
+    // float32 rounding through a deep net stays orders of magnitude below 1e-4 of the largest
+    // feature; bfloat16 keeps 8 significant bits, so a few percent
+    return "bf16".equals(precision) ? 0.1 : EngineBattery.FP32_TOLERANCE;
+  }
+
+  /** Checks a loaded backbone against the card's probe; null when the card has none. */
+  public static ProbeResult check(Backbone backbone, String file, String precision) {
+    ModelCard.Probe probe = backbone.card().probe();
+    if (probe == null) return null;
+    int[] shape = probe.shape();
+    if (shape == null || shape.length != 4 || shape[1] != 3 || shape[2] != shape[3]) {
+      throw new IllegalArgumentException("model card probe of " + backbone.source().uri()
+          + " has shape " + java.util.Arrays.toString(shape) + ", not [N,3,S,S]");
+    }
+    long t0 = System.nanoTime();
+    float[] input = ProbeInput.generate(shape, probe.seed());
+    double sum = ProbeInput.sum(input);
+    if (Math.abs(sum - probe.inputSum()) > 1e-6 * input.length) {
+      throw new IllegalStateException("probe input generator " + probe.input() + " does not reproduce "
+          + "the card's input (sum " + sum + " vs " + probe.inputSum() + "); re-export the card with "
+          + "tools/export_backbone.py --add-probe");
+    }
+    float[][] out = backbone.forward(new ImageBatch(input, shape[0], shape[2]));
+    double worst = compare(out, probe);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    double tol = tolerance(precision);
+    return new ProbeResult(file, precision, worst <= tol, worst, tol, seconds,
+        dev.headstart.engine.EngineGuard.applied().isa().envValue, probe.reference());
+  }
+
+  /** max |got - expected| over the stored features, relative to the card's max |feature|. */
+  static double compare(float[][] out, ModelCard.Probe probe) {
+    List<List<Double>> expected = probe.outputs();
+    if (out.length != expected.size()) return Double.POSITIVE_INFINITY;
+    int stride = Math.max(1, probe.stride());
+    double worst = 0;
+    for (int n = 0; n < out.length; n++) {
+      List<Double> row = expected.get(n);
+      if ((row.size() - 1L) * stride >= out[n].length) return Double.POSITIVE_INFINITY;
+      for (int j = 0; j < row.size(); j++) {
+        double got = out[n][j * stride];
+        if (!Double.isFinite(got)) return Double.POSITIVE_INFINITY;
+        worst = Math.max(worst, Math.abs(got - row.get(j)));
+      }
+      for (float v : out[n]) if (!Float.isFinite(v)) return Double.POSITIVE_INFINITY;
+    }
+    return worst / Math.max(probe.maxAbs(), 1e-12);
+  }
+
+}
