@@ -15,6 +15,9 @@ functions are imported from there), in up to three variants:
                                  c24_40 and resnet_stem, to stay under 4 MB;
                                  linear: <net>-bf16-contiguous.pt)
 
+  conv-kit.pt                    one convolution with weights as inputs (ConvKit):
+                                 the Java side's channels-last and bf16 shapes
+
 Nets (each ends in a global average pool: output [N,C]):
   tiny_cnn     3x (conv3x3 no bias + BN + ReLU + maxpool 2), 16/40/32 ch, input 32
   c24_40       conv3x3 stride 1 and 2 with 24 and 40 channels, input 28
@@ -51,6 +54,7 @@ Byte-reproducible (re-execs with PYTHONHASHSEED=0).
   /usr/bin/python3 tools/make_engine_battery.py --out /tmp/battery
 """
 import argparse
+from typing import Optional
 import os
 import sys
 
@@ -196,6 +200,48 @@ def randomize_bn(m: nn.Module, g: torch.Generator) -> None:
             mod.running_var.data = 0.5 + torch.rand(n, generator=g)
 
 
+class ConvKit(nn.Module):
+    """One convolution whose weights are inputs, so the Java side can try any shape
+    (ResNet-50's 1x1 bottlenecks at 56 px, DenseNet's transitions) in any layout
+    without shipping their weights: forward(x, w, b, cfg) with cfg = int64
+    [stride, padding, dilation, groups, channels_last, bf16]; an empty b means no
+    bias. float64 inputs give the reference (oneDNN has no float64 kernels)."""
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, cfg: torch.Tensor) -> torch.Tensor:
+        stride = int(cfg[0])
+        pad = int(cfg[1])
+        dil = int(cfg[2])
+        groups = int(cfg[3])
+        bias: Optional[torch.Tensor] = None
+        if b.numel() > 0:
+            bias = b
+        if int(cfg[4]) == 1:
+            x = x.contiguous(memory_format=torch.channels_last)
+            w = w.contiguous(memory_format=torch.channels_last)
+        bf16 = int(cfg[5]) == 1
+        if bf16:
+            x = x.to(torch.bfloat16)
+            w = w.to(torch.bfloat16)
+            if bias is not None:
+                bias = bias.to(torch.bfloat16)
+        y = nn.functional.conv2d(x, w, bias, [stride, stride], [pad, pad], [dil, dil], groups)
+        if bf16:
+            y = y.float()
+        return y.contiguous()
+
+
+def export_kit(out: str) -> str:
+    path = os.path.join(out, "conv-kit.pt")
+    eb._save_atomic(torch.jit.script(ConvKit().eval()), path)
+    k = torch.jit.load(path)
+    x, w = torch.randn(2, 8, 9, 9, dtype=torch.float64), torch.randn(16, 8, 1, 1, dtype=torch.float64)
+    b = torch.randn(16, dtype=torch.float64)
+    ref = nn.functional.conv2d(x, w, b)
+    got = k(x.float(), w.float(), b.float(), torch.tensor([1, 0, 1, 1, 1, 0]))
+    assert (got.double() - ref).abs().max().item() < 1e-4, "conv kit disagrees with conv2d"
+    return path
+
+
 def export_variant(m: nn.Module, precision: str, layout: str) -> torch.jit.ScriptModule:
     cl = layout == "channels_last"
     return eb.script_bf16(m, cl) if precision == "bf16" else eb.script_inference(m, cl)
@@ -232,7 +278,9 @@ def main(argv=None):
             if not rel <= limit:
                 failed.append(f"{name}: {rel:.3g} > {limit}")
 
-    battery = {"version": 1, "torch_version": torch.__version__, "nets": entries}
+    kit = export_kit(a.out)
+    report.append(("conv-kit", os.path.getsize(kit), 0.0, 0.0))
+    battery = {"version": 1, "torch_version": torch.__version__, "conv_kit": "conv-kit.pt", "nets": entries}
     eb.write_json_atomic(os.path.join(a.out, "battery.json"), battery)
     total = sum(os.path.getsize(os.path.join(a.out, f)) for f in os.listdir(a.out))
     print(f"{'file':36} {'bytes':>8}  max|file - float64 ref| / max_abs  (max_abs)   [PyTorch {torch.__version__}]")

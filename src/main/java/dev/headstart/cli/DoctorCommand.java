@@ -148,7 +148,8 @@ public final class DoctorCommand implements Callable<Integer> {
     String cases = t.cases() + " cases";
     return switch (t.outcome()) {
       case "ok" -> cases + ", worst " + String.format("%.2g", t.worstDiff()) + " (" + t.worstCase() + ")";
-      case "wrong" -> t.worstCase() + " off by " + String.format("%.2g", t.worstDiff()) + " of its largest value";
+      case "wrong" -> t.worstCase() + (Double.isFinite(t.worstDiff())
+          ? " off by " + String.format("%.2g", t.worstDiff()) + " of its largest value" : " gave NaN or infinity");
       default -> "in " + t.worstCase() + (t.detail() == null ? "" : ": " + t.detail());
     };
   }
@@ -174,7 +175,7 @@ public final class DoctorCommand implements Callable<Integer> {
           int sp = rest.indexOf(' ');
           results.put(rest.substring(0, sp), format(rest.substring(sp + 1)));
           started = null;
-        } else if (line.startsWith("# SIG") && signal == null) {
+        } else if (line.matches("^#\\s+SIG.*") && signal == null) {
           signal = line.replaceFirst("^#\\s*", "");
         }
       }

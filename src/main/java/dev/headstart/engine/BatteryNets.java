@@ -12,7 +12,8 @@ import java.util.List;
  * battery/battery.json in the jar: the frozen nets tools/make_engine_battery.py exported and the
  * float64 eager PyTorch outputs each gives for its hash32-v1 input.
  */
-public record BatteryNets(int version, @SerializedName("torch_version") String torchVersion, List<Net> nets) {
+public record BatteryNets(int version, @SerializedName("torch_version") String torchVersion,
+    @SerializedName("conv_kit") String convKit, List<Net> nets) {
 
   /** One frozen net and its reference output. */
   public record Net(String name, String file, String precision, String layout, String input, long seed,
@@ -34,7 +35,7 @@ public record BatteryNets(int version, @SerializedName("torch_version") String t
     BatteryNets b = loaded;
     if (b != null) return b;
     try (InputStream in = BatteryNets.class.getResourceAsStream("battery/battery.json")) {
-      if (in == null) return new BatteryNets(0, null, List.of());
+      if (in == null) return new BatteryNets(0, null, null, List.of());
       b = new Gson().fromJson(new InputStreamReader(in, StandardCharsets.UTF_8), BatteryNets.class);
     }
     loaded = b;

@@ -85,6 +85,14 @@ public final class EngineBattery {
       new Conv("1x1c256to512s2at56", 8, 256, 56, 512, 1, 2, 0, 1, 1, true),
       new Conv("1x1c1024to256at14", 8, 1024, 14, 256, 1, 1, 0, 1, 1, true),
       new Conv("1x1c256to128at56", 8, 256, 56, 128, 1, 1, 0, 1, 1, false),
+      new Conv("1x1c64to64at56", 2, 64, 56, 64, 1, 1, 0, 1, 1, true),
+      new Conv("1x1c512to128at28", 2, 512, 28, 128, 1, 1, 0, 1, 1, true),
+      new Conv("1x1c128to512at28", 2, 128, 28, 512, 1, 1, 0, 1, 1, true),
+      new Conv("1x1c256to1024at14", 2, 256, 14, 1024, 1, 1, 0, 1, 1, true),
+      new Conv("1x1c1024to512at14", 2, 1024, 14, 512, 1, 1, 0, 1, 1, true),
+      new Conv("1x1c2048to512at7", 2, 2048, 7, 512, 1, 1, 0, 1, 1, true),
+      new Conv("1x1c512to2048at7", 2, 512, 7, 2048, 1, 1, 0, 1, 1, true),
+      new Conv("1x1c1024to2048s2at14", 2, 1024, 14, 2048, 1, 2, 0, 1, 1, true),
       new Conv("depthwise3x3c32", 2, 32, 16, 32, 3, 1, 1, 1, 32, true),
       new Conv("grouped3x3c64g4", 2, 64, 8, 64, 3, 1, 1, 1, 4, false),
       new Conv("dilated3x3c32", 2, 32, 16, 32, 3, 1, 2, 2, 1, true));
@@ -101,9 +109,17 @@ public final class EngineBattery {
           out.add(new Case("linear512to10", w, m -> linear(m, 8, 512, 10, false)));
           out.add(new Case("linear2048to256", w, m -> linear(m, 4, 2048, 256, false)));
           out.add(new Case("pool-max-avg", w, EngineBattery::pools));
+          for (Conv c : CONVS) {
+            out.add(new Case("conv-channels_last-" + c.name(), w, m -> kitConv(m, c, true, false, netsDir)));
+          }
           out.addAll(nets(w, netsDir));
         }
-        case BF16_INFERENCE -> out.addAll(nets(w, netsDir));
+        case BF16_INFERENCE -> {
+          for (Conv c : CONVS) {
+            out.add(new Case("conv-bf16-" + c.name(), w, m -> kitConv(m, c, true, true, netsDir)));
+          }
+          out.addAll(nets(w, netsDir));
+        }
         case TRAINING -> {
           for (Conv c : CONVS) {
             out.add(new Case("train-conv-" + c.name(), w, m -> conv(m, c, true, false)));
@@ -226,6 +242,65 @@ public final class EngineBattery {
     return worst;
   }
 
+  // ------------------------------------------------------------------ the conv kit
+
+  private static ZooModel<NDList, NDList> kit;
+
+  /**
+   * A convolution through the conv kit (weights as inputs): channels-last and/or bfloat16 in
+   * float32 out, against the same kit in float64 and the default layout.
+   */
+  private static double kitConv(NDManager parent, Conv c, boolean channelsLast, boolean bf16, Path netsDir)
+      throws Exception {
+    BatteryNets nets = BatteryNets.load();
+    if (nets.convKit() == null) return 0;
+    if (kit == null) kit = loadTorchScript(netsDir, nets.convKit());
+    double[] ref = kitRun(parent, c, DataType.FLOAT64, false, false);
+    double[] got = kitRun(parent, c, DataType.FLOAT32, channelsLast, bf16);
+    float[] g = new float[got.length];
+    for (int i = 0; i < g.length; i++) g[i] = (float) got[i];
+    return Agreement.relativeMaxDiff(g, ref);
+  }
+
+  private static double[] kitRun(NDManager parent, Conv c, DataType type, boolean channelsLast, boolean bf16)
+      throws TranslateException {
+    try (NDManager m = parent.newSubManager(); var predictor = kit.newPredictor()) {
+      int cinPerGroup = c.cin() / c.groups();
+      double fanIn = cinPerGroup * c.k() * c.k();
+      NDArray x = input(m, new Shape(c.n(), c.cin(), c.size(), c.size()), 11, 1).toType(type, false);
+      NDArray w = input(m, new Shape(c.cout(), cinPerGroup, c.k(), c.k()), 12, 1 / Math.sqrt(fanIn))
+          .toType(type, false);
+      NDArray b = (c.bias() ? input(m, new Shape(c.cout()), 13, 0.1) : m.create(new float[0]))
+          .toType(type, false);
+      NDArray cfg = m.create(new long[] {c.stride(), c.pad(), c.dil(), c.groups(), channelsLast ? 1 : 0,
+          bf16 ? 1 : 0});
+      return doubles(predictor.predict(new NDList(x, w, b, cfg)).singletonOrThrow());
+    }
+  }
+
+  private static ZooModel<NDList, NDList> loadTorchScript(Path netsDir, String fileName)
+      throws IOException, ModelNotFoundException, MalformedModelException {
+    Path file = netsDir.resolve(fileName);
+    if (!Files.isRegularFile(file)) {
+      Files.createDirectories(netsDir);
+      try (InputStream in = EngineBattery.class.getResourceAsStream(NETS + fileName)) {
+        if (in == null) throw new IOException("battery file " + fileName + " is missing from the jar");
+        Path tmp = Files.createTempFile(netsDir, ".net", ".tmp");
+        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    return Criteria.builder()
+        .setTypes(NDList.class, NDList.class)
+        .optEngine(ENGINE)
+        .optDevice(Device.cpu())
+        .optModelPath(netsDir.toAbsolutePath())
+        .optModelName(fileName.substring(0, fileName.length() - 3))
+        .optTranslator(new NoopTranslator())
+        .build()
+        .loadModel();
+  }
+
   // ------------------------------------------------------------------ frozen nets
 
   private static List<Case> nets(Workload w, Path netsDir) throws IOException {
@@ -241,26 +316,7 @@ public final class EngineBattery {
 
   private static double runNet(NDManager m, BatteryNets.Net net, Path netsDir)
       throws IOException, ModelNotFoundException, MalformedModelException, TranslateException {
-    Path file = netsDir.resolve(net.file());
-    if (!Files.isRegularFile(file)) {
-      Files.createDirectories(netsDir);
-      try (InputStream in = EngineBattery.class.getResourceAsStream(NETS + net.file())) {
-        if (in == null) throw new IOException("battery net " + net.file() + " is missing from the jar");
-        Path tmp = Files.createTempFile(netsDir, ".net", ".tmp");
-        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
-    String name = net.file().substring(0, net.file().length() - 3);
-    Criteria<NDList, NDList> criteria = Criteria.builder()
-        .setTypes(NDList.class, NDList.class)
-        .optEngine(ENGINE)
-        .optDevice(Device.cpu())
-        .optModelPath(netsDir.toAbsolutePath())
-        .optModelName(name)
-        .optTranslator(new NoopTranslator())
-        .build();
-    try (ZooModel<NDList, NDList> model = criteria.loadModel();
+    try (ZooModel<NDList, NDList> model = loadTorchScript(netsDir, net.file());
         var predictor = model.newPredictor()) {
       int[] shape = net.shape();
       long[] dims = new long[shape.length];
@@ -271,4 +327,5 @@ public final class EngineBattery {
       return Agreement.relativeMaxDiff(y, net.flatOutputs());
     }
   }
+
 }

@@ -119,8 +119,7 @@ public final class EngineCheck {
         } else if (line.startsWith(EngineBatteryMain.RESULT)) {
           results.add(line.substring(EngineBatteryMain.RESULT.length()).split(" "));
           started = null;
-        } else if (line.startsWith("# SIG") || line.contains("fatal error") || line.startsWith("# Problematic frame")
-            || line.startsWith("# C  [")) {
+        } else if (line.matches("^#\\s+SIG.*") || line.startsWith("# C  [")) {
           if (crash.length() < 600) crash.append(line.replaceFirst("^#\\s*", "")).append("; ");
         }
       }
