@@ -30,11 +30,18 @@ public final class EngineCheck {
   private final CpuInfo cpu;
   private final Path workDir;
   private final Consumer<String> log;
+  private final String batteryMain;
 
   public EngineCheck(CpuInfo cpu, Path workDir, Consumer<String> log) {
+    this(cpu, workDir, log, EngineBatteryMain.class.getName());
+  }
+
+  /** With another child main class that speaks EngineBatteryMain's protocol (tests). */
+  EngineCheck(CpuInfo cpu, Path workDir, Consumer<String> log, String batteryMain) {
     this.cpu = cpu;
     this.workDir = workDir;
     this.log = log;
+    this.batteryMain = batteryMain;
   }
 
   /** What one child printed and how it ended. */
@@ -101,7 +108,7 @@ public final class EngineCheck {
 
   private ChildRun runChild(Isa isa, Set<Workload> workloads) throws IOException {
     String list = workloads.stream().map(Enum::name).collect(Collectors.joining(","));
-    List<String> cmd = ChildJvm.command(EngineBatteryMain.class.getName(),
+    List<String> cmd = ChildJvm.command(batteryMain,
         List.of("--workloads", list, "--nets", workDir.resolve("nets").toString()), false);
     cmd.add(1, "-XX:ErrorFile=" + workDir.resolve("hs_err_%p.log"));
     cmd.add(2, "-XX:-CreateCoredumpOnCrash");
