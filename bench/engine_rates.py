@@ -72,10 +72,28 @@ def prepare(a):
 
 
 # ---------------------------------------------------------------- measure
+def trainable_card(model: str) -> str:
+    """A card beside the export whose inference file is the unfrozen -trainable.pt."""
+    d = os.path.join(OUT, model)
+    with open(os.path.join(d, f"{model}.json")) as f:
+        card = json.load(f)
+    card["name"] = f"{model}-unfrozen"
+    card["inference_file"] = f"{model}-trainable.pt"
+    path = os.path.join(d, f"{model}-unfrozen.json")
+    with open(path, "w") as f:
+        json.dump(card, f)
+    return path
+
+
 def measure(a):
     import numpy as np
     import arch_matrix as am
     model_pt = os.path.join(OUT, a.model, f"{a.model}.pt")
+    precision = a.precision
+    if a.precision == "trainable":
+        # the unfrozen export as the backbone: the known-answer check's last fallback
+        model_pt = trainable_card(a.model)
+        precision = "fp32"
     logs = os.path.join(OUT, "logs")
     os.makedirs(logs, exist_ok=True)
     tag = f"{a.model}-{a.precision}-{a.isa}"
@@ -93,7 +111,7 @@ def measure(a):
     cmd += ["-cp", "target/headstart.jar:target/test-classes", "dev.headstart.bench.ExtractBench",
             "--images", os.path.join(OUT, "images"), "--model", model_pt,
             "--out", os.path.join(OUT, "bench-features"), "--batch", str(a.batch),
-            "--iters", str(a.iters), "--precision", a.precision, "--mode", "forward"]
+            "--iters", str(a.iters), "--precision", precision, "--mode", "forward"]
     rc, out, secs = am.run_logged(cmd, os.path.join(logs, f"rate-{tag}.log"), a.timeout, env=env, cwd=ROOT)
     crash = am.crash_description(rc, out) if rc is not None else "timeout"
     line = next((l for l in out.splitlines() if l.startswith('{"what": "headstart forward"')), None)
@@ -114,7 +132,7 @@ def measure(a):
         cfg = am.write_config(OUT)
         feats = os.path.join(OUT, "features", tag)
         env2 = dict(env, HEADSTART_JAVA_OPTS=f"-Xmx4g {err_file}")
-        rc, out, _ = am.run_logged(am.extract_cmd(cfg, os.path.join(OUT, "images"), model_pt, feats, a.precision),
+        rc, out, _ = am.run_logged(am.extract_cmd(cfg, os.path.join(OUT, "images"), model_pt, feats, precision),
                                    os.path.join(logs, f"extract-{tag}.log"), a.timeout, env=env2, cwd=OUT)
         crash = am.crash_description(rc, out) if rc is not None else "timeout"
         if crash:
@@ -126,6 +144,18 @@ def measure(a):
         else:
             with open(os.path.join(OUT, a.model, "reference.json")) as f:
                 ref = {k: np.asarray(v, dtype=np.float64) for k, v in json.load(f).items()}
+            # what headstart itself ran: the cap (after any known-answer fallback) and the probe's cost
+            try:
+                with open(os.path.join(feats, "manifest.json")) as f:
+                    bb = json.load(f)["backbone"]
+                rec["extract_isa"] = bb["platform"]["onednn_max_cpu_isa"]
+                rec["extract_isa_chosen_by"] = bb["platform"]["chosen_by"]
+                rec["extract_file"] = bb.get("file_role")
+                if bb.get("probe"):
+                    rec["probe_seconds"] = bb["probe"]["seconds"]
+                    rec["probe_max_rel_diff"] = bb["probe"]["max_relative_diff"]
+            except (OSError, KeyError, TypeError, ValueError) as e:
+                rec["manifest_error"] = str(e)
             try:
                 got = am.read_features(feats, os.path.join(logs, f"read-{tag}.log"))
                 diff, problem = am.compare(got, ref)
@@ -157,6 +187,19 @@ def fmt_diff(v):
     return "–" if v is None else f"{v:.2g}"
 
 
+def ran_under(r):
+    """The cap bin/headstart extract ended up using (the known-answer check may have re-run it)."""
+    if not r.get("extract_isa"):
+        return ""
+    return f"{r['extract_isa']} ({r.get('extract_isa_chosen_by', '?')}, {r.get('extract_file', '?')} file)"
+
+
+def probe_cell(r):
+    if r.get("probe_seconds") is None:
+        return ""
+    return f"{r['probe_seconds']:.3f} s, diff {r['probe_max_rel_diff']:.2g}"
+
+
 def table(a):
     recs = []
     with open(a.records) as f:
@@ -178,7 +221,11 @@ def table(a):
              "`iters` timed passes). max rel diff: `bin/headstart extract` on 6 fixed 224 px PNGs "
              "vs the float64 eager PyTorch reference, max |diff| / max |reference| "
              "(fp32 should be ≤ 1e-4; bf16, with its 8-bit mantissa, is larger by nature: ~1e-3 to 1e-2). `crashed`: the process died of a "
-             "signal (details below). ALL = `ONEDNN_MAX_CPU_ISA=ALL` (no cap).", ""]
+             "signal (details below). ALL = `ONEDNN_MAX_CPU_ISA=ALL` (no cap). precision `trainable`: the "
+             "unfrozen `-trainable.pt` file as the backbone (the known-answer check's last fallback). "
+             "`extract ran under`: the cap the extract's known-answer check settled on when started "
+             "under that cap (a failing check re-runs the command under the next safer one); "
+             "`known-answer check`: its cost per backbone load (seconds) and its difference.", ""]
     isas = [i for i in ISAS if any(r["isa"] == i for r in recs)] + sorted(
         {r["isa"] for r in recs} - set(ISAS))
     groups = list(dict.fromkeys((r["model"], r["precision"]) for r in recs))
@@ -196,14 +243,16 @@ def table(a):
             cells.append(" / ".join(fmt_diff(r.get("max_rel_diff")) for r in rs))
         lines.append(f"| {m} | {p} | " + " | ".join(cells) + " |")
     lines += ["", "Per record (batch, timed passes, intra-op threads, what went wrong):", "",
-              "| model | precision | isa | batch | iters | threads | images/s | max rel diff | notes | date |",
-              "|---|---|---|---:|---:|---|---:|---:|---|---|"]
+              "| model | precision | isa | batch | iters | threads | images/s | max rel diff | extract ran under | "
+              "known-answer check | notes | date |",
+              "|---|---|---|---:|---:|---|---:|---:|---|---|---|---|"]
     for r in recs:
         notes = "; ".join(x for x in (r.get("rate_error") and f"rate: {r['rate_error']}",
                                       r.get("diff_error") and f"diff: {r['diff_error']}") if x)
         lines.append(f"| {r['model']} | {r['precision']} | {r['isa']} | {r.get('batch', '')} | "
                      f"{r.get('iters', '')} | {r.get('intra_op_threads', '')} | {fmt_rate(r.get('images_per_s'))} | "
-                     f"{fmt_diff(r.get('max_rel_diff'))} | {notes.replace('|', '/')} | {r.get('date', '')} |")
+                     f"{fmt_diff(r.get('max_rel_diff'))} | {ran_under(r)} | {probe_cell(r)} | "
+                     f"{notes.replace('|', '/')} | {r.get('date', '')} |")
     text = "\n".join(lines) + "\n"
     with open(a.table, "w") as f:
         f.write(text)
@@ -216,7 +265,7 @@ def main(argv=None):
     sub.add_parser("prepare")
     m = sub.add_parser("measure")
     m.add_argument("--model", required=True, choices=["resnet18", "resnet50"])
-    m.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    m.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "trainable"])
     m.add_argument("--isa", required=True, help=", ".join(ISAS))
     m.add_argument("--batch", type=int, default=32)
     m.add_argument("--iters", type=int, default=6)

@@ -12,8 +12,10 @@ import java.util.Optional;
  *
  * @param seconds wall seconds of the extract (NaN when the manifest records none)
  * @param trainImages images in the train split (0 when unknown)
+ * @param provenance where the features were computed and how they were checked, in one line
  */
-public record ExtractInfo(String store, double seconds, int trainImages, int classes, String dataRoot) {
+public record ExtractInfo(String store, double seconds, int trainImages, int classes, String dataRoot,
+    String provenance) {
 
   /**
    * Reads the store's manifest.json (a local folder or a Hadoop URI) when there is one; a missing
@@ -26,12 +28,39 @@ public record ExtractInfo(String store, double seconds, int trainImages, int cla
       Manifest m = read.get();
       int train = m.splits() != null && m.splits().get("train") != null ? m.splits().get("train").images() : 0;
       int classes = m.classes() == null ? 0 : m.classes().size();
-      return Optional.of(new ExtractInfo(store, seconds(m.timings()), train, classes, m.dataRoot()));
+      return Optional.of(new ExtractInfo(store, seconds(m.timings()), train, classes, m.dataRoot(),
+          provenance(m.backbone())));
     } catch (IOException | RuntimeException e) {
       System.err.println("warning: ignoring the manifest of " + store + " (head runs are timed without the "
           + "extraction): " + e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /**
+   * "Features: resnet18 (inference file) on AMD EPYC · oneDNN AVX (engine check) · libtorch 2.7.1 ·
+   * cpu fp32; known answer passed (max diff 2.1e-07 of the largest feature)".
+   */
+  static String provenance(Map<String, Object> backbone) {
+    if (backbone == null) return "";
+    StringBuilder sb = new StringBuilder("Features: ").append(backbone.get("name"));
+    if (backbone.get("file_role") != null) sb.append(" (").append(backbone.get("file_role")).append(" file)");
+    Object platform = backbone.get("platform");
+    if (platform instanceof Map<?, ?> p) {
+      sb.append(" on ").append(p.get("cpu_model")).append(" · oneDNN ").append(p.get("onednn_max_cpu_isa"))
+          .append(" (").append(p.get("chosen_by")).append(") · libtorch ").append(p.get("libtorch")).append(" · ")
+          .append(p.get("device")).append(' ').append(p.get("precision"));
+    }
+    Object probe = backbone.get("probe");
+    if (probe instanceof Map<?, ?> r) {
+      Object diff = r.get("max_relative_diff");
+      sb.append("; known answer ").append(Boolean.TRUE.equals(r.get("passed")) ? "passed" : "FAILED");
+      if (diff instanceof Number n) sb.append(String.format(java.util.Locale.ROOT, " (max diff %.2g of the largest feature)", n.doubleValue()));
+    } else {
+      sb.append("; no known answer in the model card (unchecked)");
+    }
+    if (backbone.get("fallback") != null) sb.append("; ").append(backbone.get("fallback"));
+    return sb.toString();
   }
 
   /**

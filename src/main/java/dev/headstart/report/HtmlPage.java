@@ -36,6 +36,9 @@ final class HtmlPage {
     html.append("<h1>headstart report</h1><p class=\"meta\">")
         .append(esc(c.scan().runs().size() + " runs from " + c.scan().runsDir() + ", generated " + c.generatedAt()))
         .append("</p>\n");
+    if (!c.provenance().isEmpty()) {
+      html.append("<p class=\"meta\" id=\"provenance\">").append(esc(c.provenance())).append("</p>\n");
+    }
     verdict(c.verdict());
     skipped(c);
     if (!c.tables().runs().isEmpty()) {

@@ -14,6 +14,7 @@ record ReportContent(
     List<Gallery.Tile> gallery,
     String galleryRun,
     Optional<Table> sweep,
+    String provenance,
     String generatedAt) {
 
   /** The charts as inline SVG elements. */

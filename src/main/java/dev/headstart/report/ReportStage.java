@@ -75,7 +75,7 @@ public final class ReportStage {
         .map(best -> Gallery.of(best, o.gallery(), imageRoots(o, extract, best))).orElse(List.of());
     ReportContent content = new ReportContent(scan, tables, verdict, warnings,
         ReportContent.RenderedCharts.of(tables), tiles, tables.best().map(LoadedRun::name).orElse(""), sweep,
-        ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        extract.map(ExtractInfo::provenance).orElse(""), ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
     Path index = o.outDir().resolve(INDEX);
     write(index, new HtmlPage().render(content));
     return new Result(index, tables, verdict, List.copyOf(warnings));
