@@ -54,7 +54,7 @@ def prepare(a):
     torch.set_num_threads(min(2, torch.get_num_threads()))
     images = am.make_images(os.path.join(OUT, "images"), SIZE) if not os.path.isdir(
         os.path.join(OUT, "images")) else None
-    for model in ("resnet18", "resnet50"):
+    for model in ("resnet18", "resnet50", "densenet121"):
         d = os.path.join(OUT, model)
         ref_file = os.path.join(d, "reference.json")
         if os.path.isfile(ref_file) and os.path.isfile(os.path.join(d, f"{model}.pt")):
@@ -264,7 +264,7 @@ def main(argv=None):
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("prepare")
     m = sub.add_parser("measure")
-    m.add_argument("--model", required=True, choices=["resnet18", "resnet50"])
+    m.add_argument("--model", required=True, choices=["resnet18", "resnet50", "densenet121"])
     m.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "trainable"])
     m.add_argument("--isa", required=True, help=", ".join(ISAS))
     m.add_argument("--batch", type=int, default=32)

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
-MODELS=${MODELS:-resnet18:fp32,resnet18:trainable,resnet18:bf16,resnet50:fp32}
+MODELS=${MODELS:-resnet18:fp32,resnet18:trainable,resnet18:bf16,resnet50:fp32,densenet121:fp32}
 ISAS=${ISAS:-ALL,AVX512_CORE,AVX2,AVX,SSE41}
 BATCH=${BATCH:-32}
 ITERS=${ITERS:-6}
