@@ -12,8 +12,8 @@ the steps; they are:
                 batches, 2 warm-up passes, then --iters timed passes of --batch images);
              2. the error: bin/headstart extract on the 6 PNGs under the same cap, read back
                 with tools/ReadFeatures.java (DuckDB): max |headstart - reference| / max |reference|.
-           Appends one JSON record to bench/out/engine_rates.jsonl.
-  table    bench/out/engine_rates.jsonl -> bench/ENGINE_RATES.md (every figure from the records).
+           Appends one JSON record to bench/engine_rates.jsonl.
+  table    bench/engine_rates.jsonl -> bench/ENGINE_RATES.md (every figure from the records).
 
 isa ALL sets ONEDNN_MAX_CPU_ISA=ALL explicitly (no cap, whatever headstart would choose by
 itself); the others set it to AVX512_CORE, AVX2, AVX or SSE41.
@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 OUT = os.path.join(ROOT, "bench", "out", "engine")
-RECORDS = os.path.join(ROOT, "bench", "out", "engine_rates.jsonl")
+RECORDS = os.path.join(ROOT, "bench", "engine_rates.jsonl")  # raw records, committed beside the table
 TABLE = os.path.join(ROOT, "bench", "ENGINE_RATES.md")
 ISAS = ["ALL", "AVX512_CORE", "AVX2", "AVX", "SSE41"]
 SIZE = 224

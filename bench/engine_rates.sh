@@ -3,7 +3,7 @@
 # ResNet-18's -bf16 export) under each oneDNN ISA cap: ONEDNN_MAX_CPU_ISA = ALL, AVX512_CORE,
 # AVX2, AVX, SSE41. Each configuration runs in its own processes (a crash ends only that one)
 # and appends a JSON record (images/s or "crashed", max rel diff vs a float64 eager reference,
-# cpu, date) to bench/out/engine_rates.jsonl; bench/ENGINE_RATES.md is then made from all the
+# cpu, date) to bench/engine_rates.jsonl; bench/ENGINE_RATES.md is then made from all the
 # records. Run it on a quiet machine.
 #   bench/engine_rates.sh                                   # 3 x 5 configurations
 #   ISAS=ALL,AVX MODELS=resnet18:fp32 BATCH=4 ITERS=1 bench/engine_rates.sh   # smoke run
