@@ -85,7 +85,7 @@ public final class TrainBench {
       PipelineConfig pc = PipelineConfigLoader.load(dir.resolve("pipeline.yaml"), overrides);
       long t2 = System.nanoTime();
       long c2 = cpu();
-      TrainStage.Result r = new TrainStage(pc, quiet).run();
+      TrainStage.Result r = new TrainStage().run(pc, dev.headstart.core.Reporter.of(quiet));
       System.out.printf("16-point sweep, batch %d: %.3f s wall, %.3f s cpu (load once + 16 runs + 16 run folders;"
           + " best val acc %.4f)%n", bs, (System.nanoTime() - t2) / 1e9, (cpu() - c2) / 1e9,
           r.runs().stream().mapToDouble(x -> x.outcome().bestValAccuracy()).max().orElse(0));

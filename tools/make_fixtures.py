@@ -6,6 +6,7 @@
                raw little-endian float32 CHW, plus photo_224.f32 (Resize(256) ->
                CenterCrop(224), JPEG only), photo.rgb8 (the JPEG as PIL decodes it,
                raw uint8 HWC RGB), and expected.json describing all of it.
+  extract/tiny.webp  a lossless 12x8 WebP in four flat quadrants (ImageDecoderTest).
   backbones/   tiny_cnn (.pt, -trainable.pt, .json), tiny_cnn_spatial (output
                [N,32,4,4]) exported through tools/export_backbone.py, and
                features_reference.json: tiny_cnn.pt features of 3 lossless
@@ -211,8 +212,21 @@ def make_backbones():
     print(f"backbones: -> {d}")
 
 
+def make_webp():
+    """extract/tiny.webp: a lossless 12x8 WebP in four flat quadrants (R 200 left, 10 right; G 30;
+    B 90 top, 250 bottom), for ImageDecoderTest.decodesWebp."""
+    a = np.zeros((8, 12, 3), dtype=np.uint8)
+    a[:, :6, 0], a[:, 6:, 0] = 200, 10
+    a[:, :, 1] = 30
+    a[:4, :, 2], a[4:, :, 2] = 90, 250
+    d = os.path.join(ROOT, "src", "test", "resources", "extract")
+    os.makedirs(d, exist_ok=True)
+    Image.fromarray(a, "RGB").save(os.path.join(d, "tiny.webp"), lossless=True)
+
+
 if __name__ == "__main__":
     eb.ensure_hash_seed()
     torch.set_num_threads(2)
     make_preprocess()
     make_backbones()
+    make_webp()

@@ -1,5 +1,7 @@
 package dev.headstart.cli;
 
+import dev.headstart.core.UserException;
+
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.engine.ChildJvm;

@@ -1,5 +1,8 @@
 package dev.headstart.cli;
 
+import dev.headstart.core.Reporter;
+import dev.headstart.core.UserException;
+
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Workload;
@@ -111,7 +114,7 @@ public final class ExtractCommand implements Callable<Integer> {
     EngineGuard.prepare(EnumSet.of("bf16".equals(pipeline.extract().precision())
         ? Workload.BF16_INFERENCE : Workload.FP32_INFERENCE));
     try {
-      new ExtractStage(pipeline).run();
+      new ExtractStage().run(pipeline, Reporter.stderr());
       return 0;
     } catch (IOException | java.io.UncheckedIOException e) {
       throw new UserException("extract failed: " + e.getMessage()

@@ -1,5 +1,6 @@
 package dev.headstart.cli;
 
+import dev.headstart.core.Reporter;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Workload;
 import java.util.EnumSet;
@@ -123,7 +124,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     config.override("backbone.uri", backbone);
     PipelineConfig pipeline = config.load();
     EngineGuard.prepare(EnumSet.of(Workload.TRAINING, Workload.FP32_INFERENCE));
-    FinetuneStage.run(pipeline, System.err);
+    new FinetuneStage().run(pipeline, Reporter.stderr());
     return 0;
   }
 }

@@ -1,5 +1,7 @@
 package dev.headstart.cli;
 
+import dev.headstart.core.UserException;
+
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Workload;
 import java.util.EnumSet;

@@ -1,15 +1,12 @@
 package dev.headstart.cli;
 
-import dev.headstart.config.PipelineConfig;
-import dev.headstart.config.ReportConfig;
+import dev.headstart.core.Reporter;
 import dev.headstart.report.ReportStage;
 import java.awt.Desktop;
 import java.awt.GraphicsEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,16 +63,8 @@ public final class ReportCommand implements Callable<Integer> {
     config.override("report.out", out);
     config.override("report.features", features);
     config.override("report.gallery", gallery);
-    PipelineConfig pipeline = config.load();
-    ReportConfig rc = pipeline.report();
-    String featuresLocation = rc.features().isBlank() ? pipeline.featuresLocation() : pipeline.resolve(rc.features());
-    ReportStage.Options options = new ReportStage.Options(
-        pipeline.resolvePath(rc.runs()), pipeline.resolvePath(rc.out()), Optional.of(featuresLocation), rc.gallery(),
-        List.of(pipeline.resolvePath(pipeline.data().root()), pipeline.baseDir()));
-    ReportStage.Result result = ReportStage.run(options);
+    ReportStage.Result result = new ReportStage().run(config.load(), Reporter.stderr());
     Path index = result.index().toAbsolutePath();
-    System.err.printf("report: %d runs compared, %d left out; %s%n", result.tables().runs().size(),
-        result.warnings().size(), result.verdict().headline());
     System.out.println(index);
     if (open) openInBrowser(index);
     return 0;

@@ -1,12 +1,23 @@
 package dev.headstart.cli;
 
+import dev.headstart.core.UserException;
+
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Workload;
 
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.runner.PipelineRunner;
 import dev.headstart.runner.PipelineStage;
+import dev.headstart.config.ConfigException;
+import dev.headstart.core.Reporter;
+import dev.headstart.core.Stage;
+import dev.headstart.extract.ExtractStage;
+import dev.headstart.finetune.FinetuneStage;
+import dev.headstart.head.TrainStage;
+import dev.headstart.report.ReportStage;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -60,21 +71,27 @@ public final class RunCommand implements Callable<Integer> {
     PipelineStage fromStage = from == null ? null : stage("--from", from);
     PipelineStage onlyStage = only == null ? null : stage("--only", only);
 
-    List<String> stageArgs = new ArrayList<>(List.of("--config", config.configFile().toString()));
-    config.overrides().forEach((k, v) -> {
-      stageArgs.add("--set");
-      stageArgs.add(k + "=" + v);
-    });
-    if (config.verbose) stageArgs.add("--verbose");
-
     // one JVM runs every stage, and libtorch takes oneDNN's cap once: the safest any stage needs
     if (!dryRun) EngineGuard.prepare(workloads(pipeline));
-    PipelineRunner runner = new PipelineRunner(pipeline, stageArgs, (stage, args) -> {
-      List<String> argv = new ArrayList<>();
-      argv.add(stage.id());
-      argv.addAll(args);
+    Map<PipelineStage, Stage<?>> stages = Map.of(PipelineStage.EXTRACT, new ExtractStage(),
+        PipelineStage.TRAIN, new TrainStage(), PipelineStage.FINETUNE, new FinetuneStage(),
+        PipelineStage.REPORT, new ReportStage());
+    Reporter reporter = Reporter.stderr();
+    PipelineRunner runner = new PipelineRunner(pipeline, (stage, replaceOutputs) -> {
       System.err.println("run: " + stage.id() + " ...");
-      return Headstart.execute(argv.toArray(String[]::new));
+      PipelineConfig settings = replaceOutputs
+          ? pipeline.withExtract(pipeline.extract().withOverwrite(true)) : pipeline;
+      if (stage == PipelineStage.TRAIN) TrainCommand.oneLibtorchThreadForHeads();
+      try {
+        stages.get(stage).run(settings, reporter);
+        return 0;
+      } catch (UserException | ConfigException e) {
+        System.err.println("error: " + e.getMessage());
+        return 2;
+      } catch (IOException e) {
+        System.err.println("error: " + stage.id() + " failed: " + e.getMessage());
+        return 2;
+      }
     }, System.err);
     PipelineRunner.Outcome outcome =
         runner.run(new PipelineRunner.Options(forced, fromStage, onlyStage, dryRun));

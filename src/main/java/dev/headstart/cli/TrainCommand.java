@@ -1,11 +1,13 @@
 package dev.headstart.cli;
 
+import dev.headstart.core.Reporter;
+import dev.headstart.core.UserException;
+
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Workload;
 import java.util.EnumSet;
 
 import dev.headstart.config.PipelineConfig;
-import dev.headstart.features.FeatureStoreException;
 import dev.headstart.head.TrainStage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -145,20 +147,26 @@ public final class TrainCommand implements Callable<Integer> {
       config.override("train.sweep." + axis.substring(0, eq).trim(), axis.substring(eq + 1).trim());
     }
     PipelineConfig pc = config.load();
-    // libtorch's thread pool only slows the small matrix products of a head (threads wait on
-    // each other, badly so on a busy machine); one thread per process is faster here
+    oneLibtorchThreadForHeads();
+    EngineGuard.prepare(EnumSet.of(Workload.TRAINING));
+    try {
+      new TrainStage().run(pc, Reporter.stderr());
+      return 0;
+    } catch (IOException e) {
+      throw new UserException("train: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * libtorch's thread pool only slows the small matrix products of a head (threads wait on each
+   * other, badly so on a busy machine): one thread per process is faster, unless the user set
+   * it. DJL reads these when the engine starts, so they count only when train is the first stage
+   * of a process to use libtorch.
+   */
+  static void oneLibtorchThreadForHeads() {
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) System.setProperty("ai.djl.pytorch.num_threads", "1");
     if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    }
-    EngineGuard.prepare(EnumSet.of(Workload.TRAINING));
-    try {
-      new TrainStage(pc, System.err).run();
-      return 0;
-    } catch (FeatureStoreException e) {
-      throw new UserException(e.getMessage(), e);
-    } catch (IOException e) {
-      throw new UserException("train: " + e.getMessage(), e);
     }
   }
 }

@@ -45,4 +45,10 @@ public record ExtractConfig(
     Check.oneOf("extract.precision", precision, List.of("fp32", "bf16"));
     Check.nonNegative("extract.intra_op_threads", intraOpThreads);
   }
+
+  /** The same settings with extract.overwrite set: what the runner uses to replace stale features. */
+  public ExtractConfig withOverwrite(boolean value) {
+    return new ExtractConfig(out, batchSize, threads, views, seed, maxPixels, strict, partRows, value, precision,
+        intraOpThreads);
+  }
 }

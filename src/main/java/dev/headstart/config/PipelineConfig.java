@@ -53,4 +53,9 @@ public record PipelineConfig(
     for (String s : PipelineConfigLoader.SECTIONS) out.put(s, section(s));
     return out;
   }
+
+  /** The same pipeline with other extract settings. */
+  public PipelineConfig withExtract(ExtractConfig other) {
+    return new PipelineConfig(baseDir, data, backbone, other, train, finetune, report, run);
+  }
 }

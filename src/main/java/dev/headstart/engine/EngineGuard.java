@@ -1,6 +1,6 @@
 package dev.headstart.engine;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;

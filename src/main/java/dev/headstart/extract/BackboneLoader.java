@@ -8,7 +8,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.BackboneConfig;
 import dev.headstart.engine.CpuInfo;
 import dev.headstart.engine.EngineGuard;

@@ -1,6 +1,6 @@
 package dev.headstart.extract;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

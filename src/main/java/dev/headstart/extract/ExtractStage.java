@@ -2,10 +2,13 @@ package dev.headstart.extract;
 
 import ai.djl.pytorch.jni.JniUtils;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.ExtractConfig;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
+import dev.headstart.core.ProgressMeter;
+import dev.headstart.core.Reporter;
+import dev.headstart.core.Stage;
 import dev.headstart.extract.ExtractState.PartRecord;
 import dev.headstart.extract.ExtractionPlan.Chunk;
 import dev.headstart.features.FeatureStoreLayout;
@@ -42,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * same fingerprint and inputs is left alone; finished parts of an interrupted run are kept; a
  * store made by another backbone, preprocessing or class list is refused unless --overwrite.
  */
-public final class ExtractStage {
+public final class ExtractStage implements Stage<ExtractStage.Result> {
   /** What an extract did. */
   public record Result(Manifest manifest, boolean upToDate, int imagesRun, int partsKept, int partsWritten,
       String location) {}
@@ -50,15 +53,14 @@ public final class ExtractStage {
   static final String INTRA_OP_PROPERTY = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(ExtractStage.class);
 
-  private final PipelineConfig config;
-  private final ExtractConfig ex;
-
-  public ExtractStage(PipelineConfig config) {
-    this.config = config;
-    this.ex = config.extract();
+  @Override
+  public String id() {
+    return "extract";
   }
 
-  public Result run() throws IOException {
+  @Override
+  public Result run(PipelineConfig config, Reporter reporter) throws IOException {
+    ExtractConfig ex = config.extract();
     long start = System.nanoTime();
     int decodeThreads = decodeThreads(ex.threads());
     // what nobody chose, ThreadBalance may revise after the first batches: libtorch's threads, decoders
@@ -91,7 +93,7 @@ public final class ExtractStage {
       } else {
         sha = Hashing.sha256(source.inferenceFile(ex.precision()));
       }
-      Map<String, Object> preprocessing = preprocessing(preprocessor);
+      Map<String, Object> preprocessing = preprocessing(preprocessor, ex);
       String fingerprint = fingerprint(sha, preprocessing, dataset.classes());
 
       Optional<Manifest> existing = readManifest(store, conf);
@@ -110,7 +112,7 @@ public final class ExtractStage {
       ExtractionPlan plan = ExtractionPlan.of(dataset, ex.views(), ex.partRows(), ex.maxPixels(), fingerprint);
       if (existing.isPresent() && existing.get().complete() && state != null
           && plan.inputsHash().equals(state.inputsHash())) {
-        System.err.printf(Locale.ROOT, "extract: %s is up to date (%d classes, fingerprint %s); nothing to do%n",
+        reporter.info("extract: %s is up to date (%d classes, fingerprint %s); nothing to do",
             location, existing.get().classes().size(), fingerprint.substring(0, 12));
         return new Result(existing.get(), true, 0, plan.chunks().size(), 0, location);
       }
@@ -140,10 +142,10 @@ public final class ExtractStage {
         backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), sha);
         loadNanos = System.nanoTime() - l0;
       }
-      ManifestIO.write(store, manifest(dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);
+      ManifestIO.write(store, manifest(ex, dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);
 
       int images = todo.stream().mapToInt(c -> c.images().size()).sum();
-      Progress progress = Progress.onStderr("extract", images);
+      ProgressMeter progress = new ProgressMeter(reporter.progress(), images, 30, false);
       ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor,
           backbone, store, conf, fingerprint, ex.batchSize(), decodeThreads, ex.seed(), ex.strict(), progress);
       ThreadBalance balancer = null;
@@ -181,12 +183,12 @@ public final class ExtractStage {
       timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : decodeThreads));
       timings.put("intra_op_threads", balancer != null ? balancer.threads() : intraOpThreads());
       timings.put("batch_size", (double) ex.batchSize());
-      Manifest manifest = manifest(dataset, backbone, preprocessing, fingerprint, done, timings, true);
+      Manifest manifest = manifest(ex, dataset, backbone, preprocessing, fingerprint, done, timings, true);
       ManifestIO.write(store, manifest, conf);
       running.withInputsHash(plan.inputsHash()).write(store, conf);
 
       int rows = manifest.splits().values().stream().mapToInt(SplitCounts::rows).sum();
-      progress.finish(String.format(Locale.ROOT,
+      progress.line(String.format(Locale.ROOT,
           "extract: %d images run (%d resumed), %d rows, %d skipped, in %.1f s (%.1f images/s; forward %.1f s) -> %s",
           images, plan.images() - images, rows, manifest.skipped().size(), seconds,
           timings.get("images_per_second"), pipeline.forwardSeconds(), location));
@@ -230,7 +232,7 @@ public final class ExtractStage {
     return Math.max(1, Runtime.getRuntime().availableProcessors() - decodeThreads);
   }
 
-  private Map<String, Object> preprocessing(Preprocessor preprocessor) {
+  private static Map<String, Object> preprocessing(Preprocessor preprocessor, ExtractConfig ex) {
     Map<String, Object> p = new LinkedHashMap<>(preprocessor.describe());
     p.put("eval_transform", "Resize(resize) -> CenterCrop(input_size) -> ToTensor -> Normalize(mean, std)");
     p.put("views", ex.views());
@@ -284,7 +286,7 @@ public final class ExtractStage {
     }
   }
 
-  private Manifest manifest(ImageFolderDataset dataset, Backbone backbone, Map<String, Object> preprocessing,
+  private static Manifest manifest(ExtractConfig ex, ImageFolderDataset dataset, Backbone backbone, Map<String, Object> preprocessing,
       String fingerprint, Map<String, PartRecord> parts, Map<String, Double> timings, boolean complete) {
     List<SkippedFile> skipped = new ArrayList<>(dataset.skipped());
     Map<String, int[]> counts = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package dev.headstart.extract;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.ProgressMeter;
+import dev.headstart.core.UserException;
 import dev.headstart.extract.ExtractState.PartRecord;
 import dev.headstart.extract.ExtractionPlan.Chunk;
 import dev.headstart.features.FeaturePartWriter;
@@ -13,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -51,7 +53,7 @@ final class ExtractionPipeline {
   private final int threads;
   private final long viewSeed;
   private final boolean strict;
-  private final Progress progress;
+  private final ProgressMeter progress;
   private final AtomicLong decodeNanos = new AtomicLong();
   private final AtomicLong decodedTensors = new AtomicLong();
   private ThreadBalance balance;
@@ -62,7 +64,7 @@ final class ExtractionPipeline {
   private long writeNanos;
 
   ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path store,
-      Configuration conf, String fingerprint, int batchSize, int threads, long viewSeed, boolean strict, Progress progress) {
+      Configuration conf, String fingerprint, int batchSize, int threads, long viewSeed, boolean strict, ProgressMeter progress) {
     this.decoder = decoder;
     this.preprocessor = preprocessor;
     this.backbone = backbone;
@@ -134,7 +136,10 @@ final class ExtractionPipeline {
               inFlight.add(pool.submit(() -> decode(next.entry(), next.views())));
             }
             Decoded d = take(inFlight.poll());
-            progress.advance(1);
+            if (progress.advance(1)) {
+              progress.show(String.format(Locale.ROOT, "extract: %d/%d images, %.1f images/s, ETA %s",
+                  progress.done(), progress.total(), progress.rate(), progress.eta()));
+            }
             if (d.skipReason() != null) {
               if (strict) {
                 throw new UserException("--strict: " + d.entry().file() + ": " + d.skipReason()

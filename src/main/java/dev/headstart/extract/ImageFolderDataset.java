@@ -1,6 +1,6 @@
 package dev.headstart.extract;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.DataConfig;
 import dev.headstart.features.Manifest.SkippedFile;
 import java.io.IOException;
@@ -52,6 +52,20 @@ public final class ImageFolderDataset {
 
   public static ImageFolderDataset scan(Path root, DataConfig data) {
     return scan(root, data.valFraction(), data.splitSeed());
+  }
+
+  /**
+   * The class list scan would give (train/ subfolders with at least one image, sorted), without
+   * splitting anything: what the runner fingerprints. Empty: no train/ folder.
+   */
+  public static List<String> classes(Path root) {
+    Path trainDir = root.resolve(TRAIN);
+    if (!Files.isDirectory(trainDir)) return List.of();
+    List<String> classes = new ArrayList<>();
+    for (Path classDir : subfolders(trainDir)) {
+      if (!images(root, classDir, TRAIN, new ArrayList<>()).isEmpty()) classes.add(classDir.getFileName().toString());
+    }
+    return classes;
   }
 
   public static ImageFolderDataset scan(Path root, double valFraction, long splitSeed) {

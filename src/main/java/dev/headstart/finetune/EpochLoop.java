@@ -1,5 +1,6 @@
 package dev.headstart.finetune;
 
+import dev.headstart.core.ProgressMeter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.GradientCollector;
@@ -35,16 +36,29 @@ final class EpochLoop {
   private final ImageSplitDataset train;
   private final ImageSplitDataset val;
   private final ExecutorService executor;
-  private final Progress progress;
+  private final ProgressMeter progress;
+  private final String run;
   private final Loss valLoss = Loss.softmaxCrossEntropyLoss();
 
   EpochLoop(Trainer trainer, ImageSplitDataset train, ImageSplitDataset val, ExecutorService executor,
-      Progress progress) {
+      ProgressMeter progress, String run) {
     this.trainer = trainer;
     this.train = train;
     this.val = val;
     this.executor = executor;
     this.progress = progress;
+    this.run = run;
+  }
+
+  /**
+   * One more batch (train or val): phase, batches done, batches/s, ETA of the whole run and the
+   * running loss. A terminal also shows each phase's last batch; a log gets the epoch line instead.
+   */
+  private void batch(int epoch, int epochs, String phase, int batchInEpoch, int batchesInEpoch, double loss) {
+    boolean phaseEnd = progress.terminal() && batchInEpoch == batchesInEpoch;
+    if (!progress.advance(1) && !phaseEnd) return;
+    progress.show(String.format(Locale.ROOT, "%s epoch %d/%d %s %d/%d  %.1f batches/s  ETA %s  loss %.4f",
+        run, epoch, epochs, phase, batchInEpoch, batchesInEpoch, progress.rate(), progress.eta(), loss));
   }
 
   /** Runs all epochs; returns the best epoch's result (the first of equals, as the seeds keep). */
@@ -76,7 +90,7 @@ final class EpochLoop {
           lossSum += l * n;
           correct += correctCount(preds.head(), labels.head());
           seen += n;
-          progress.batch(epoch, epochs, "train", ++b, trainBatches, lossSum / seen);
+          batch(epoch, epochs, "train", ++b, trainBatches, lossSum / seen);
         }
       }
       double trainLoss = lossSum / Math.max(1, seen);
@@ -104,7 +118,7 @@ final class EpochLoop {
             confidence[at] = max[i];
             if (argmax[i] == (int) truth[i]) vCorrect++;
           }
-          progress.batch(epoch, epochs, "val", ++b, valBatches, vLossSum / at);
+          batch(epoch, epochs, "val", ++b, valBatches, vLossSum / at);
         }
       }
       double valLossMean = vLossSum / Math.max(1, at);
@@ -120,7 +134,7 @@ final class EpochLoop {
       rows.add(new HistoryRow(epoch, "train", trainLoss, trainAcc, trainSeconds));
       rows.add(new HistoryRow(epoch, "val", valLossMean, valAcc, valSeconds));
       listener.onEpoch(result, rows, isBest);
-      progress.epoch(String.format(Locale.ROOT,
+      progress.line(run + " " + String.format(Locale.ROOT,
           "epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1fs%s", epoch, epochs,
           trainLoss, trainAcc, valLossMean, valAcc, seconds, isBest ? "  (best)" : ""));
     }

@@ -14,8 +14,10 @@ import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.FinetuneConfig;
+import dev.headstart.core.ProgressMeter;
+import dev.headstart.core.Reporter;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.extract.ImageEntry;
 import dev.headstart.head.HeadFactory;
@@ -23,13 +25,13 @@ import dev.headstart.head.HeadSpec;
 import dev.headstart.io.Json;
 import dev.headstart.runs.ClassificationMetrics;
 import dev.headstart.runs.Method;
+import dev.headstart.runs.RunNames;
 import dev.headstart.runs.Prediction;
 import dev.headstart.runs.RunConfig;
 import dev.headstart.runs.RunLayout;
 import dev.headstart.runs.RunMetrics;
 import dev.headstart.runs.RunWriter;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -54,12 +56,12 @@ public final class FinetuneRun {
 
   private final FinetuneInputs in;
   private final Method method;
-  private final PrintStream err;
+  private final Reporter reporter;
 
-  FinetuneRun(FinetuneInputs inputs, Method method, PrintStream err) {
+  FinetuneRun(FinetuneInputs inputs, Method method, Reporter reporter) {
     this.in = inputs;
     this.method = method;
-    this.err = err;
+    this.reporter = reporter;
   }
 
   /** Trains and writes the run; returns its folder. */
@@ -88,10 +90,12 @@ public final class FinetuneRun {
       Map<String, Object> hyper = hyperparameters(cfg, trained);
       Map<String, Object> identity = new LinkedHashMap<>(hyper);
       identity.remove("threads"); // how fast, not what: the same run whatever the thread count
-      String name = RunNames.of(cfg.name(), method, in.card().name(), cfg.lr(), cfg.epochs(), identity);
+      String name = cfg.name() != null && !cfg.name().isBlank() ? cfg.name() + "-" + method.id()
+          : RunNames.of(List.of(method.id(), RunNames.safe(in.card().name()), "lr" + RunNames.number(cfg.lr()),
+              "e" + cfg.epochs()), identity, 8);
       double setup = in.setupSeconds() + (System.nanoTime() - start) / 1e9;
       long totalBatches = (long) cfg.epochs() * (train.batchesPerEpoch() + val.batchesPerEpoch());
-      Progress progress = new Progress(err, name, totalBatches);
+      ProgressMeter progress = new ProgressMeter(reporter.progress(), totalBatches, 10, true);
 
       try (Trainer trainer = model.newTrainer(tc);
           RunWriter writer = RunWriter.create(in.runsDir(), name)) {
@@ -101,7 +105,7 @@ public final class FinetuneRun {
         List<Double> epochSeconds = new ArrayList<>();
         long trainStart = System.nanoTime();
         EpochLoop.EpochResult[] last = new EpochLoop.EpochResult[1];
-        EpochLoop.EpochResult best = new EpochLoop(trainer, train, val, in.executor(), progress)
+        EpochLoop.EpochResult best = new EpochLoop(trainer, train, val, in.executor(), progress, name)
             .run(cfg.epochs(), (result, rows, isBest) -> {
               writer.appendHistory(rows);
               epochSeconds.add(result.seconds());
@@ -154,7 +158,7 @@ public final class FinetuneRun {
         for (Pair<String, Parameter> p : backbone.getParameters()) {
           if (!keep.contains(p.getKey())) p.getValue().freeze(true);
         }
-        err.println("partial: training the last " + Math.min(in.config().trainBlocks(), blocks.size())
+        reporter.info("partial: training the last " + Math.min(in.config().trainBlocks(), blocks.size())
             + " of " + blocks.size() + " backbone blocks " + lastNames(blocks) + " and the head");
         return trained;
       }

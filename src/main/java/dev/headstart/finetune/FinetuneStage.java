@@ -3,9 +3,11 @@ package dev.headstart.finetune;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.TranslateException;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.FinetuneConfig;
 import dev.headstart.config.PipelineConfig;
+import dev.headstart.core.Reporter;
+import dev.headstart.core.Stage;
 import ai.djl.Device;
 import dev.headstart.extract.BackboneLoader;
 import dev.headstart.extract.ProbeResult;
@@ -17,7 +19,6 @@ import dev.headstart.extract.Preprocessor;
 import dev.headstart.io.Hashing;
 import dev.headstart.runs.Method;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +30,14 @@ import java.util.concurrent.Executors;
  * Scans and decodes the images once, then trains one run per mode in finetune.modes (finetune,
  * partial, scratch), each from a fresh copy of the trainable backbone export.
  */
-public final class FinetuneStage {
-  private FinetuneStage() {}
+public final class FinetuneStage implements Stage<FinetuneStage.Result> {
+  /** The run folders written, in mode order. */
+  public record Result(List<Path> runs) {}
+
+  @Override
+  public String id() {
+    return "finetune";
+  }
 
   /**
    * Threads that crop and normalize batches (and decode the images once): as configured, else a
@@ -61,8 +68,9 @@ public final class FinetuneStage {
     return threads;
   }
 
-  /** Runs every configured mode; returns the run folders in mode order. */
-  public static List<Path> run(PipelineConfig config, PrintStream err) throws IOException {
+  /** Runs every configured mode. */
+  @Override
+  public Result run(PipelineConfig config, Reporter reporter) throws IOException {
     long start = System.nanoTime();
     FinetuneConfig cfg = config.finetune();
     if (cfg.modes().isEmpty()) {
@@ -88,7 +96,7 @@ public final class FinetuneStage {
     });
     try {
       ImageDecoder decoder = new ImageDecoder(config.extract().maxPixels());
-      err.println("finetune: decoding " + train.size() + " train and " + val.size() + " val images of "
+      reporter.info("finetune: decoding " + train.size() + " train and " + val.size() + " val images of "
           + data.classes().size() + " classes on " + threads + " threads; libtorch uses " + intraOp);
       DecodedImages trainImages = DecodedImages.decode(train, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS);
       DecodedImages valImages = DecodedImages.decode(val, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS);
@@ -100,11 +108,11 @@ public final class FinetuneStage {
           config.resolvePath(cfg.runs()), (System.nanoTime() - start) / 1e9);
       List<Path> runs = new ArrayList<>();
       for (String mode : cfg.modes()) {
-        Path dir = new FinetuneRun(inputs, Method.of(mode), err).run();
-        err.println("finetune: wrote " + dir);
+        Path dir = new FinetuneRun(inputs, Method.of(mode), reporter).run();
+        reporter.info("finetune: wrote " + dir);
         runs.add(dir);
       }
-      return runs;
+      return new Result(List.copyOf(runs));
     } catch (TranslateException e) {
       throw new IllegalStateException("reading a batch of images failed: " + e.getMessage(), e);
     } finally {

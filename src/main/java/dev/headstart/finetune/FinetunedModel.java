@@ -12,7 +12,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.extract.ModelCard;
 import dev.headstart.extract.Preprocessor;
 import dev.headstart.head.HeadSpec;

@@ -1,5 +1,9 @@
 package dev.headstart.head;
 
+import java.util.stream.Collectors;
+import dev.headstart.runs.RunNames;
+import dev.headstart.config.RecordBinder;
+import dev.headstart.config.TrainConfig;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.features.FeatureSplit;
 import dev.headstart.features.LoadedFeatures;
@@ -43,6 +47,31 @@ public final class HeadRunWriter {
     return b;
   }
 
+  /** Keys that say where things go or how a sweep is run, not what the head learns. */
+  private static final List<String> NOT_SETTINGS = List.of("features", "runs", "name", "sweep", "parallel");
+
+  /**
+   * The default run name of a head: {@code head-linear-sgd-lr0.001-bs8-e25-<hash>}, the hash over
+   * every setting that changes the result and the features' fingerprint.
+   */
+  public static String name(TrainConfig c, String featuresFingerprint) {
+    List<String> parts = new ArrayList<>(List.of("head", c.head()));
+    if (c.head().equals(HeadSpec.MLP)) {
+      parts.add("h" + c.hidden().stream().map(String::valueOf).collect(Collectors.joining("x")));
+    }
+    parts.addAll(List.of(c.optimizer(), "lr" + RunNames.number(c.lr()), "bs" + c.batchSize(), "e" + c.epochs()));
+    Map<String, Object> m = settings(c);
+    m.put("features_fingerprint", featuresFingerprint);
+    return RunNames.of(parts, m, 6);
+  }
+
+  /** The settings that decide a head's result, snake_case (what its name's hash covers). */
+  public static Map<String, Object> settings(TrainConfig c) {
+    Map<String, Object> m = new LinkedHashMap<>(RecordBinder.toMap(c));
+    NOT_SETTINGS.forEach(m::remove);
+    return m;
+  }
+
   public static Path write(Path runsDir, String name, TrainOutcome o, LoadedFeatures features,
       double setupSeconds) throws IOException {
     Manifest manifest = features.manifest();
@@ -74,7 +103,7 @@ public final class HeadRunWriter {
    * {@link HeadSpec#fromHyperparameters} rebuilds the block from config.json alone.
    */
   static Map<String, Object> hyperparameters(TrainOutcome o, String featuresLocation) {
-    Map<String, Object> hp = new LinkedHashMap<>(RunNames.settings(o.config()));
+    Map<String, Object> hp = new LinkedHashMap<>(settings(o.config()));
     hp.put("input_dim", o.spec().inputDim());
     hp.put("num_classes", o.spec().numClasses());
     hp.put("features", featuresLocation);

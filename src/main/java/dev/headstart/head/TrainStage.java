@@ -3,13 +3,15 @@ package dev.headstart.head;
 import dev.headstart.config.ConfigException;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.config.TrainConfig;
+import dev.headstart.core.Reporter;
+import dev.headstart.core.Stage;
 import dev.headstart.features.FeatureStoreReader;
 import dev.headstart.features.LoadedFeatures;
 import dev.headstart.io.AtomicFiles;
 import dev.headstart.io.Hashing;
 import dev.headstart.io.Json;
+import dev.headstart.runs.Csv;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,22 +25,20 @@ import java.util.Set;
  * sweep, writing a run folder per head and, for a sweep, a CSV ranking its points by best
  * validation accuracy. Settings and data are checked before the first epoch.
  */
-public final class TrainStage {
+public final class TrainStage implements Stage<TrainStage.Result> {
   /** One finished run: its folder and what training produced. */
   public record Run(String name, Path dir, SweepGrid.Point point, TrainOutcome outcome) {}
 
   /** The stage's result; sweepCsv is null for a single run. */
   public record Result(List<Run> runs, Path sweepCsv, double loadSeconds) {}
 
-  private final PipelineConfig config;
-  private final PrintStream log;
-
-  public TrainStage(PipelineConfig config, PrintStream log) {
-    this.config = config;
-    this.log = log;
+  @Override
+  public String id() {
+    return "train";
   }
 
-  public Result run() throws IOException {
+  @Override
+  public Result run(PipelineConfig config, Reporter reporter) throws IOException {
     TrainConfig c = config.train();
     boolean sweep = !c.sweep().isEmpty();
     List<SweepGrid.Point> points = SweepGrid.expand(c, c.sweep());
@@ -55,13 +55,13 @@ public final class TrainStage {
     String location = config.featuresLocation();
 
     LoadedFeatures features = new FeatureStoreReader(location).load(List.of("train", "val"), List.of(), c.useViews());
-    log.printf(Locale.ROOT, "train: %d train rows, %d val rows, %d features, %d classes from %s (%.2f s)%n",
+    reporter.info("train: %d train rows, %d val rows, %d features, %d classes from %s (%.2f s)",
         features.split("train").rows(), features.split("val").rows(), features.dim(), features.classes().size(),
         location, features.seconds());
     String fingerprint = features.manifest().fingerprint();
     List<String> names = new ArrayList<>();
     for (SweepGrid.Point p : points) {
-      names.add(!sweep && !c.name().isBlank() ? c.name() : RunNames.of(p.config(), fingerprint));
+      names.add(!sweep && !c.name().isBlank() ? c.name() : HeadRunWriter.name(p.config(), fingerprint));
     }
     Set<String> unique = new LinkedHashSet<>(names);
     if (unique.size() != names.size()) {
@@ -74,7 +74,7 @@ public final class TrainStage {
       HeadTrainer trainer = new HeadTrainer(data);
       for (List<Integer> group : lockstepGroups(points, c.parallel())) {
         List<TrainConfig> configs = group.stream().map(i -> points.get(i).config()).toList();
-        List<TrainOutcome> outcomes = trainer.trainTogether(configs, line -> log.println("  " + line));
+        List<TrainOutcome> outcomes = trainer.trainTogether(configs, line -> reporter.info("  " + line));
         for (int g = 0; g < group.size(); g++) {
           int i = group.get(g);
           SweepGrid.Point p = points.get(i);
@@ -84,10 +84,10 @@ public final class TrainStage {
           if (sweep) {
             double elapsed = (System.nanoTime() - start) / 1e9;
             double eta = elapsed / runs.size() * (points.size() - runs.size());
-            log.printf(Locale.ROOT, "  point %d/%d %s  best val acc %.4f (epoch %d)  %.2f s  ETA %.0f s%n",
+            reporter.info("  point %d/%d %s  best val acc %.4f (epoch %d)  %.2f s  ETA %.0f s",
                 runs.size(), points.size(), p.values(), o.bestValAccuracy(), o.bestEpoch(), o.seconds(), eta);
           } else {
-            log.printf(Locale.ROOT, "train: best val acc %.4f at epoch %d -> %s%n", o.bestValAccuracy(),
+            reporter.info("train: best val acc %.4f at epoch %d -> %s", o.bestValAccuracy(),
                 o.bestEpoch(), dir);
           }
         }
@@ -100,7 +100,7 @@ public final class TrainStage {
       csv = runsDir.resolve(sweepName + ".csv");
       AtomicFiles.writeString(csv, sweepCsv(runs, c));
       Run best = ranked(runs).get(0);
-      log.printf(Locale.ROOT, "train: sweep of %d points in %.2f s; best %s (val acc %.4f); ranking in %s%n",
+      reporter.info("train: sweep of %d points in %.2f s; best %s (val acc %.4f); ranking in %s",
           runs.size(), (System.nanoTime() - start) / 1e9, best.point().values(), best.outcome().bestValAccuracy(), csv);
     }
     return new Result(List.copyOf(runs), csv, features.seconds());
@@ -146,14 +146,10 @@ public final class TrainStage {
     for (Run r : ranked(runs)) {
       TrainOutcome o = r.outcome();
       sb.append(rank++).append(',').append(r.name());
-      for (String k : keys) sb.append(',').append(quote(r.point().values().get(k)));
+      for (String k : keys) sb.append(',').append(Csv.quote(r.point().values().get(k)));
       sb.append(String.format(Locale.ROOT, ",%.6f,%d,%.6f,%.6f,%d,%.3f%n", o.bestValAccuracy(), o.bestEpoch(),
           o.bestValLoss(), o.finalTrainAccuracy(), o.epochsRun(), o.seconds()));
     }
     return sb.toString();
-  }
-
-  private static String quote(String s) {
-    return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
   }
 }

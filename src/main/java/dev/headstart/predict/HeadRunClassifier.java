@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.BackboneConfig;
 import dev.headstart.extract.Backbone;
 import dev.headstart.extract.BackboneLoader;

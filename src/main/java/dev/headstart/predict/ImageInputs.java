@@ -1,6 +1,6 @@
 package dev.headstart.predict;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.headstart.predict;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.io.Json;
 import dev.headstart.runs.RunConfig;
 import dev.headstart.runs.RunLayout;

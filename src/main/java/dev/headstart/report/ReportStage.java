@@ -1,6 +1,10 @@
 package dev.headstart.report;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.config.PipelineConfig;
+import dev.headstart.config.ReportConfig;
+import dev.headstart.core.Reporter;
+import dev.headstart.core.Stage;
+import dev.headstart.core.UserException;
 import dev.headstart.io.AtomicFiles;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -21,7 +25,7 @@ import tech.tablesaw.api.Table;
  * sweep*.csv), and writes summary.csv, history.csv, per_class.csv, confusion.csv, sweep.csv and a
  * self-contained index.html into the output folder. Each file is written whole or not at all.
  */
-public final class ReportStage {
+public final class ReportStage implements Stage<ReportStage.Result> {
   public static final String SUMMARY = "summary.csv";
   public static final String HISTORY = "history.csv";
   public static final String PER_CLASS = "per_class.csv";
@@ -40,9 +44,34 @@ public final class ReportStage {
   /** What was written, and what was left out. */
   public record Result(Path index, ReportTables tables, Verdict verdict, List<String> warnings) {}
 
-  private ReportStage() {}
+
+  @Override
+  public String id() {
+    return "report";
+  }
+
+  /** The report of the pipeline's runs, as report.* configures it. */
+  @Override
+  public Result run(PipelineConfig config, Reporter reporter) throws IOException {
+    Result result = run(options(config), reporter);
+    reporter.info("report: %d runs compared, %d left out; %s", result.tables().runs().size(),
+        result.warnings().size(), result.verdict().headline());
+    return result;
+  }
+
+  /** report.* resolved: runs, output folder, the feature store's manifest, the gallery size and image roots. */
+  public static Options options(PipelineConfig config) {
+    ReportConfig rc = config.report();
+    String features = rc.features().isBlank() ? config.featuresLocation() : config.resolve(rc.features());
+    return new Options(config.resolvePath(rc.runs()), config.resolvePath(rc.out()), Optional.of(features),
+        rc.gallery(), List.of(config.resolvePath(config.data().root()), config.baseDir()));
+  }
 
   public static Result run(Options o) throws IOException {
+    return run(o, Reporter.stderr());
+  }
+
+  public static Result run(Options o, Reporter reporter) throws IOException {
     if (!Files.isDirectory(o.runsDir())) {
       throw new UserException("runs folder " + o.runsDir() + " does not exist: train a head "
           + "(./train) or a baseline (./finetune) first, or point --runs (report.runs) at the folder they wrote");
@@ -55,7 +84,7 @@ public final class ReportStage {
     if (scan.runs().isEmpty()) {
       warnings.add("no complete runs in " + o.runsDir() + ": the report says so and has no charts");
     }
-    warnings.forEach(w -> System.err.println("warning: " + w));
+    warnings.forEach(reporter::warn);
 
     ReportTables tables = ReportTables.build(scan.runs(), extract);
     Verdict verdict = Verdict.of(tables, extract);

@@ -22,9 +22,13 @@ import java.util.TreeSet;
  */
 public final class PipelineRunner {
 
-  /** Runs one stage; the real one calls the stage's command in this process. */
+  /**
+   * Runs one stage and returns its exit status; the command line's calls the stage in this
+   * process. replaceOutputs: the stage's old outputs are stale and must be replaced (extract's
+   * --overwrite).
+   */
   public interface StageExecutor {
-    int execute(PipelineStage stage, List<String> configArgs);
+    int execute(PipelineStage stage, boolean replaceOutputs);
   }
 
   /**
@@ -38,14 +42,12 @@ public final class PipelineRunner {
   public record Outcome(List<Decision> decisions, int exitCode, PipelineStage failed) {}
 
   private final PipelineConfig config;
-  private final List<String> configArgs;
   private final StateStore store;
   private final StageExecutor executor;
   private final PrintStream log;
 
-  public PipelineRunner(PipelineConfig config, List<String> configArgs, StageExecutor executor, PrintStream log) {
+  public PipelineRunner(PipelineConfig config, StageExecutor executor, PrintStream log) {
     this.config = config;
-    this.configArgs = List.copyOf(configArgs);
     this.store = new StateStore(config.resolvePath(config.run().state()));
     this.executor = executor;
     this.log = log;
@@ -72,9 +74,7 @@ public final class PipelineRunner {
 
       Map<String, Long> before = outputs.snapshot(stage);
       long t0 = System.nanoTime();
-      List<String> args = new ArrayList<>(configArgs);
-      if (d.replaceOutputs()) args.add("--overwrite");
-      int rc = executor.execute(stage, args);
+      int rc = executor.execute(stage, d.replaceOutputs());
       double seconds = (System.nanoTime() - t0) / 1e9;
       if (rc != 0) {
         log.printf(Locale.ROOT, "run: stage '%s' failed (exit %d) after %.1f s; the stages before it "

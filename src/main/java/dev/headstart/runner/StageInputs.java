@@ -1,10 +1,11 @@
 package dev.headstart.runner;
 
 import com.google.gson.JsonObject;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.extract.BackboneLoader;
+import dev.headstart.extract.ImageFolderDataset;
 import dev.headstart.extract.BackboneSource;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.ManifestIO;
@@ -117,15 +118,10 @@ public final class StageInputs {
   }
 
   /** The class folders of the train split: a new or renamed class changes every label id. */
+  /** The classes the stages will see: ImageFolderDataset's own rule (empty class folders are left out). */
   private String classes() {
-    Path train = config.resolvePath(config.data().root()).resolve("train");
-    if (!Files.isDirectory(train)) return "none";
-    try (Stream<Path> list = Files.list(train)) {
-      return String.join(",", list.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith(".")).sorted().toList());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<String> classes = ImageFolderDataset.classes(config.resolvePath(config.data().root()));
+    return classes.isEmpty() ? "none" : String.join(",", classes);
   }
 
   /**

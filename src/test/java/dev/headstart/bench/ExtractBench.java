@@ -154,7 +154,7 @@ public final class ExtractBench {
       o.put("extract.overwrite", "true");
       PipelineConfig config = PipelineConfigLoader.load(Path.of("bench-does-not-exist.yaml"), o);
       long t0 = System.nanoTime();
-      ExtractStage.Result r = new ExtractStage(config).run();
+      ExtractStage.Result r = new ExtractStage().run(config, dev.headstart.core.Reporter.silent());
       double s = (System.nanoTime() - t0) / 1e9;
       Manifest m = r.manifest();
       System.out.printf(Locale.ROOT, "{\"what\": \"headstart extract\", \"images\": %d, \"seconds\": %.2f, "

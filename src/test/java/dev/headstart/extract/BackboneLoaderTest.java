@@ -8,7 +8,7 @@ import ai.djl.engine.Engine;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.BackboneConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,7 +112,8 @@ class BackboneLoaderTest {
 
   @Test
   void gpuWithoutAGpuIsAClearError() {
-    if (Engine.getEngine("PyTorch").getGpuCount() > 0) return; // only meaningful on CPU machines
+    org.junit.jupiter.api.Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0,
+        "only meaningful on a machine without a GPU");
     assertThat(BackboneLoader.device("auto")).isEqualTo(Device.cpu());
     assertThatThrownBy(() -> BackboneLoader.device("gpu"))
         .isInstanceOf(UserException.class).hasMessageContaining("backbone.device");

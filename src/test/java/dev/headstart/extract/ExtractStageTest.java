@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import dev.headstart.cli.Headstart;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.ConfigException;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.config.PipelineConfigLoader;
@@ -80,7 +80,7 @@ class ExtractStageTest {
   }
 
   private ExtractStage.Result extract(String... overrides) throws Exception {
-    return new ExtractStage(config(overrides)).run();
+    return new ExtractStage().run(config(overrides), dev.headstart.core.Reporter.stderr());
   }
 
   /** Every row of the store as DuckDB reads it: path|view -> features. */

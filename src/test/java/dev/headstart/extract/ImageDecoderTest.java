@@ -138,7 +138,10 @@ class ImageDecoderTest {
   @Test
   void decodesFromAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
     Path f = TestImages.write(dir.resolve("a.png"), TestImages.rgb(5, 7, 2), "png");
-    assertThat(decoder.decode(f).height()).isEqualTo(7);
-    assertThat(Files.size(f)).isPositive();
+    RgbImage fromFile = decoder.decode(f);
+    RgbImage fromBytes = decoder.decode(Files.readAllBytes(f));
+    assertThat(fromFile.width()).isEqualTo(5);
+    assertThat(fromFile.height()).isEqualTo(7);
+    assertThat(fromFile.pixels()).isEqualTo(fromBytes.pixels());
   }
 }

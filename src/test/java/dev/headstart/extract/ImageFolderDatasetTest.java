@@ -3,7 +3,7 @@ package dev.headstart.extract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.features.Manifest.SkippedFile;
 import java.nio.file.Files;
 import java.nio.file.Path;

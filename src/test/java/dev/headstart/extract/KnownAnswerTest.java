@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.headstart.cli.UserException;
+import dev.headstart.core.UserException;
 import dev.headstart.config.BackboneConfig;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.ProbeInput;

@@ -233,7 +233,8 @@ class FinetuneStageTest {
       System.setErr(old);
     }
     assertThat(code).isEqualTo(2);
-    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("finetune.modes[0]").contains("finetune");
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("'finetune.modes[0]' must be one of [finetune, partial, scratch], got 'fintune'");
   }
 
   static Map<String, float[]> pretrainedBackbone() {

@@ -268,7 +268,7 @@ class TrainCommandTest {
         "--dropout", "0", "--name", "together")).isZero();
     assertThat(train("--epochs", "5", "--lr", "0.01", "--head", "mlp", "--hidden", "8", "--dropout", "0",
         "--name", "alone")).isZero();
-    String together = RunNames.of(dev.headstart.config.RecordBinder.bind("train",
+    String together = HeadRunWriter.name(dev.headstart.config.RecordBinder.bind("train",
         Map.of("epochs", 5, "lr", 0.01, "head", "mlp", "hidden", List.of(8), "dropout", 0.0),
         dev.headstart.config.TrainConfig.DEFAULTS), SyntheticStore.FINGERPRINT);
     Path inSweep = runs.resolve(together);

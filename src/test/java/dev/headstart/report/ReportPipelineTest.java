@@ -43,10 +43,28 @@ class ReportPipelineTest {
   static String stderr;
   static int exitCode;
 
+  /** This class's own copy of the runs and its own reports: the shared fixture stays as made. */
+  @org.junit.jupiter.api.io.TempDir static Path own;
+
+  static Path runs() {
+    return own.resolve("runs");
+  }
+
+  static Path reports() {
+    return own.resolve("reports");
+  }
+
   @BeforeAll
   static void report() throws IOException {
     real = RealRuns.get();
-    Path runs = real.runs();
+    Path runs = runs();
+    try (Stream<Path> all = Files.walk(real.runs())) {
+      for (Path p : all.toList()) {
+        Path to = runs.resolve(real.runs().relativize(p).toString());
+        if (Files.isDirectory(p)) Files.createDirectories(to);
+        else Files.copy(p, to);
+      }
+    }
     try (Stream<Path> dirs = Files.list(runs)) {
       for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
         if (d.getFileName().toString().startsWith(".")) continue;
@@ -65,7 +83,8 @@ class ReportPipelineTest {
     PrintStream old = System.err;
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
-      exitCode = Headstart.execute("report", "--config", real.yaml.toString());
+      exitCode = Headstart.execute("report", "--config", real.yaml.toString(), "--runs", runs.toString(),
+          "--out", reports().toString());
     } finally {
       System.setErr(old);
     }
@@ -74,7 +93,7 @@ class ReportPipelineTest {
   }
 
   static Table read(String name) {
-    return Table.read().usingOptions(CsvReadOptions.builder(real.reports().resolve(name).toFile())
+    return Table.read().usingOptions(CsvReadOptions.builder(reports().resolve(name).toFile())
         .missingValueIndicator("").columnTypesPartial(ReportPipelineTest::decimal).build());
   }
 
@@ -138,7 +157,7 @@ class ReportPipelineTest {
   void epochsRunCountsTheEpochsEachRunWrote() throws IOException {
     Table summary = read("summary.csv");
     for (Row r : summary) {
-      long trainRows = Files.readAllLines(real.runs().resolve(r.getString("run")).resolve(RunLayout.HISTORY)).stream()
+      long trainRows = Files.readAllLines(runs().resolve(r.getString("run")).resolve(RunLayout.HISTORY)).stream()
           .filter(l -> l.contains(",train,")).count();
       assertThat(r.getInt("epochs_run")).isEqualTo((int) trainRows).isPositive();
     }
@@ -149,7 +168,7 @@ class ReportPipelineTest {
     Table history = read("history.csv");
     int lines = 0;
     for (String run : metrics.keySet()) {
-      lines += Files.readAllLines(real.runs().resolve(run).resolve(RunLayout.HISTORY)).size() - 1;
+      lines += Files.readAllLines(runs().resolve(run).resolve(RunLayout.HISTORY)).size() - 1;
     }
     assertThat(history.rowCount()).isEqualTo(lines);
     assertThat(history.stringColumn("run").unique().asList()).containsExactlyInAnyOrderElementsOf(metrics.keySet());
@@ -182,7 +201,7 @@ class ReportPipelineTest {
   void reportFilesAreReadableByOthers() throws IOException {
     for (String f : List.of("summary.csv", "history.csv", "per_class.csv", "confusion.csv", "sweep.csv", "index.html")) {
       assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-          Files.getPosixFilePermissions(real.reports().resolve(f)))).as(f).isEqualTo("rw-r--r--");
+          Files.getPosixFilePermissions(reports().resolve(f)))).as(f).isEqualTo("rw-r--r--");
     }
   }
 
@@ -201,12 +220,12 @@ class ReportPipelineTest {
   void theInterruptedRunIsSkippedAndNamed() throws IOException {
     assertThat(stderr).contains(".interrupted-finetune.partial").contains("half-written");
     assertThat(read("summary.csv").stringColumn("run").asList()).noneMatch(s -> s.contains("interrupted"));
-    assertThat(Files.readString(real.reports().resolve("index.html"))).contains(".interrupted-finetune.partial");
+    assertThat(Files.readString(reports().resolve("index.html"))).contains(".interrupted-finetune.partial");
   }
 
   @Test
   void pageShowsEscapedClassNamesAndTheImagesTheRunsPredicted() throws IOException {
-    String html = Files.readString(real.reports().resolve("index.html"));
+    String html = Files.readString(reports().resolve("index.html"));
     assertThat(html).contains("&lt;red &amp; co&gt;").doesNotContain("<red & co>");
     assertThat(html.split("data:image/png;base64,", -1).length - 1).isEqualTo(12);
     assertThat(html).doesNotContain("image not found");

@@ -1,4 +1,4 @@
-package dev.headstart.cli;
+package dev.headstart.core;
 
 /**
  * An error caused by the user's input (a missing folder, features from another backbone, a bad
