@@ -10,6 +10,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import dev.headstart.core.UserException;
 import dev.headstart.config.BackboneConfig;
+import dev.headstart.core.Reporter;
 import dev.headstart.engine.CpuInfo;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Isa;
@@ -131,16 +132,22 @@ public final class BackboneLoader {
    * when the caller has already hashed it (null: hash it here).
    */
   static Backbone load(BackboneSource source, Device device, String precision, String knownSha256) {
+    return load(source, device, precision, knownSha256, Reporter.stderr());
+  }
+
+  /** As above, saying through the reporter which file a failed known-answer check fell back to. */
+  static Backbone load(BackboneSource source, Device device, String precision, String knownSha256,
+      Reporter reporter) {
     Path file = source.isModelZoo() ? null : source.inferenceFile(precision);
     String role = precision.equals("bf16") ? "bf16" : "inference";
     Backbone backbone = open(source, file, device, precision, knownSha256);
-    ProbeResult result = checkOrWarn(backbone, role, precision);
+    ProbeResult result = checkOrWarn(backbone, role, precision, reporter);
     if (result == null || result.passed()) {
       backbone.checked(result, role, null);
       return backbone;
     }
     backbone.close();
-    return fallBack(source, device, precision, result);
+    return fallBack(source, device, precision, result, reporter);
   }
 
   /**
@@ -148,7 +155,8 @@ public final class BackboneLoader {
    * command where the command line allows it, else the unfrozen file in this process, else a
    * clear error. Never the wrong features.
    */
-  private static Backbone fallBack(BackboneSource source, Device device, String precision, ProbeResult failed) {
+  private static Backbone fallBack(BackboneSource source, Device device, String precision, ProbeResult failed,
+      Reporter reporter) {
     Isa current = EngineGuard.applied().isa();
     Isa safer = current.safer(CpuInfo.current().flags());
     String what = "backbone " + source.uri() + " (" + failed.file() + " file) disagrees with its known answer "
@@ -163,7 +171,7 @@ public final class BackboneLoader {
       if (second != null && second.passed()) {
         String note = what + "; using the unfrozen file " + trainable.getFileName() + ", which agrees ("
             + second.diffText() + ")";
-        System.err.println("headstart: " + note);
+        reporter.warn(note);
         unfrozen.checked(second, "trainable", note);
         return unfrozen;
       }
@@ -208,12 +216,12 @@ public final class BackboneLoader {
   }
 
   /** Runs the card's probe; a card without one is checked against its unfrozen twin, or warned about. */
-  private static ProbeResult checkOrWarn(Backbone backbone, String role, String precision) {
+  private static ProbeResult checkOrWarn(Backbone backbone, String role, String precision, Reporter reporter) {
     ProbeResult r = KnownAnswer.check(backbone, role, precision);
     if (r != null) return r;
     ProbeResult twin = TwinCheck.check(backbone, role, precision);
     if (twin != null) return twin;
-    TwinCheck.warnUnchecked(backbone.source().uri());
+    TwinCheck.warnUnchecked(backbone.source().uri(), reporter);
     return null;
   }
 

@@ -87,7 +87,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       String sha;
       if (source.isModelZoo()) {
         long l0 = System.nanoTime();
-        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision());
+        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), null, reporter);
         loadNanos = System.nanoTime() - l0;
         sha = backbone.sha256();
       } else {
@@ -139,7 +139,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
 
       if (backbone == null) {
         long l0 = System.nanoTime();
-        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), sha);
+        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), sha,
+            reporter);
         loadNanos = System.nanoTime() - l0;
       }
       ManifestIO.write(store, manifest(ex, dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);

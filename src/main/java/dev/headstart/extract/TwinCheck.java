@@ -1,6 +1,7 @@
 package dev.headstart.extract;
 
 import ai.djl.repository.zoo.ZooModel;
+import dev.headstart.core.Reporter;
 import dev.headstart.engine.Agreement;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.ProbeInput;
@@ -44,9 +45,9 @@ final class TwinCheck {
         EngineGuard.applied().isa().envValue, "unfrozen twin " + twin.getFileName() + " on this machine");
   }
 
-  static void warnUnchecked(String uri) {
+  static void warnUnchecked(String uri, Reporter reporter) {
     if (WARNED.add(uri)) {
-      System.err.println("headstart: backbone " + uri + " has no known answer in its model card (an older "
+      reporter.warn("backbone " + uri + " has no known answer in its model card (an older "
           + "card, or a djl:// model) and no unfrozen twin, so its outputs are not checked on this CPU; "
           + "/usr/bin/python3 tools/export_backbone.py --add-probe CARD.json adds one");
     }

@@ -1,5 +1,6 @@
 package dev.headstart.finetune;
 
+import dev.headstart.core.Reporter;
 import dev.headstart.extract.ImageDecoder;
 import dev.headstart.extract.ImageEntry;
 import dev.headstart.extract.ImageSkippedException;
@@ -33,15 +34,15 @@ final class DecodedImages {
   }
 
   static DecodedImages decode(List<ImageEntry> all, ImageDecoder decoder, ExecutorService pool,
-      long pixelBudget) {
+      long pixelBudget, Reporter reporter) {
     List<Future<RgbImage>> futures = new ArrayList<>();
-    for (ImageEntry e : all) futures.add(pool.submit(() -> decodeOrNull(decoder, e)));
+    for (ImageEntry e : all) futures.add(pool.submit(() -> decodeOrNull(decoder, e, reporter)));
     List<ImageEntry> kept = new ArrayList<>();
     List<RgbImage> images = new ArrayList<>();
     long pixels = 0;
     for (int i = 0; i < all.size(); i++) {
       RgbImage img = get(futures.get(i));
-      if (img == null) continue; // decodeOrNull named it on stderr
+      if (img == null) continue; // decodeOrNull named it
       kept.add(all.get(i));
       pixels += (long) img.width() * img.height();
       images.add(img);
@@ -52,11 +53,11 @@ final class DecodedImages {
     return new DecodedImages(List.copyOf(kept), cached, decoder);
   }
 
-  private static RgbImage decodeOrNull(ImageDecoder decoder, ImageEntry e) throws IOException {
+  private static RgbImage decodeOrNull(ImageDecoder decoder, ImageEntry e, Reporter reporter) throws IOException {
     try {
       return decoder.decode(e.file());
     } catch (ImageSkippedException ex) {
-      System.err.println("finetune: skipping " + e.file() + ": " + ex.getMessage());
+      reporter.warn("finetune: skipping " + e.file() + ": " + ex.getMessage());
       return null;
     }
   }

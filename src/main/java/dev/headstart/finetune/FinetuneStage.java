@@ -98,8 +98,8 @@ public final class FinetuneStage implements Stage<FinetuneStage.Result> {
       ImageDecoder decoder = new ImageDecoder(config.extract().maxPixels());
       reporter.info("finetune: decoding " + train.size() + " train and " + val.size() + " val images of "
           + data.classes().size() + " classes on " + threads + " threads; libtorch uses " + intraOp);
-      DecodedImages trainImages = DecodedImages.decode(train, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS);
-      DecodedImages valImages = DecodedImages.decode(val, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS);
+      DecodedImages trainImages = DecodedImages.decode(train, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS, reporter);
+      DecodedImages valImages = DecodedImages.decode(val, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS, reporter);
       List<ImageEntry> all = new ArrayList<>(trainImages.entries());
       all.addAll(valImages.entries());
       FinetuneInputs inputs = new FinetuneInputs(cfg, data.classes(), trainImages, valImages, source,

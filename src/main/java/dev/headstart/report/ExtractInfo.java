@@ -1,5 +1,6 @@
 package dev.headstart.report;
 
+import dev.headstart.core.Reporter;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.ManifestIO;
 import java.io.IOException;
@@ -21,7 +22,7 @@ public record ExtractInfo(String store, double seconds, int trainImages, int cla
    * Reads the store's manifest.json (a local folder or a Hadoop URI) when there is one; a missing
    * or unreadable one only loses the extraction time, so it is a warning, not an error.
    */
-  public static Optional<ExtractInfo> load(String store) {
+  public static Optional<ExtractInfo> load(String store, Reporter reporter) {
     try {
       Optional<Manifest> read = ManifestIO.readIfExists(store);
       if (read.isEmpty()) return Optional.empty();
@@ -31,7 +32,7 @@ public record ExtractInfo(String store, double seconds, int trainImages, int cla
       return Optional.of(new ExtractInfo(store, seconds(m.timings()), train, classes, m.dataRoot(),
           provenance(m.backbone())));
     } catch (IOException | RuntimeException e) {
-      System.err.println("warning: ignoring the manifest of " + store + " (head runs are timed without the "
+      reporter.warn("ignoring the manifest of " + store + " (head runs are timed without the "
           + "extraction): " + e.getMessage());
       return Optional.empty();
     }

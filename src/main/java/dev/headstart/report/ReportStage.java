@@ -79,7 +79,7 @@ public final class ReportStage implements Stage<ReportStage.Result> {
     RunScan scan = RunScanner.scan(o.runsDir());
     List<String> warnings = new ArrayList<>();
     scan.skipped().forEach(s -> warnings.add(s.message()));
-    Optional<ExtractInfo> extract = o.features().flatMap(ExtractInfo::load);
+    Optional<ExtractInfo> extract = o.features().flatMap(f -> ExtractInfo.load(f, reporter));
     Optional<Table> sweep = SweepTables.read(o.runsDir(), warnings);
     if (scan.runs().isEmpty()) {
       warnings.add("no complete runs in " + o.runsDir() + ": the report says so and has no charts");
