@@ -106,8 +106,9 @@ class PackedLinearHeadsTest {
     for (String s : List.of("sgd", "adam", "sgd", "sgd")) c.add(config(Map.of("optimizer", s)));
     c.add(config(Map.of("head", "mlp", "dropout", 0.0)));
     assertThat(HeadTrainer.groups(c, true, 2)).isEqualTo(Map.of(
-        "sgd#0", List.of(0, 2), "adam#0", List.of(1), "sgd#1", List.of(3), "", List.of(4)));
-    assertThat(HeadTrainer.groups(c, false, 2)).isEqualTo(Map.of("", List.of(0, 1, 2, 3, 4)));
+        GroupKey.packed("sgd", 0), List.of(0, 2), GroupKey.packed("adam", 0), List.of(1),
+        GroupKey.packed("sgd", 1), List.of(3), GroupKey.AUTOGRAD, List.of(4)));
+    assertThat(HeadTrainer.groups(c, false, 2)).isEqualTo(Map.of(GroupKey.AUTOGRAD, List.of(0, 1, 2, 3, 4)));
   }
 
   @Test
