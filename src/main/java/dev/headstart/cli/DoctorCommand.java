@@ -72,9 +72,10 @@ public final class DoctorCommand implements Callable<Integer> {
       out.println("  this CPU reports no cache sizes (a virtual machine that hides its topology): oneDNN "
           + "sizes its kernels from them, which is why some caps crash or miscompute here");
     }
-    String threads = System.getProperty("ai.djl.pytorch.num_threads");
+    int threads = dev.headstart.engine.LibtorchThreads.userSetting();
     out.println("threads: " + cpu.cores() + " cores; libtorch intra-op threads "
-        + (threads != null ? threads : "per stage (extract and finetune balance them against decoders)"));
+        + (threads > 0 ? threads + " (-Dai.djl.pytorch.num_threads)"
+            : "per stage (extract balances them against decoders, finetune gives libtorch the cores left, train uses 1)"));
     if (NativeEnvView.given()) {
       out.println("environment: " + EngineGuard.ISA_VARIABLE + "=" + System.getenv(EngineGuard.ISA_VARIABLE)
           + " is set, so headstart uses it as given (the known-answer check still guards it)");

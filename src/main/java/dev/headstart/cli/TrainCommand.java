@@ -158,13 +158,11 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * libtorch's thread pool only slows the small matrix products of a head (threads wait on each
-   * other, badly so on a busy machine): one thread per process is faster, unless the user set
-   * it. DJL reads these when the engine starts, so they count only when train is the first stage
-   * of a process to use libtorch.
+   * A head's small matrix products gain nothing from libtorch's inter-op pool: one thread, unless
+   * the user set it. DJL reads this when the engine starts, so it counts only when train is the
+   * first stage of a process to use libtorch (the train stage sets its intra-op threads itself).
    */
   static void oneLibtorchThreadForHeads() {
-    if (System.getProperty("ai.djl.pytorch.num_threads") == null) System.setProperty("ai.djl.pytorch.num_threads", "1");
     if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }

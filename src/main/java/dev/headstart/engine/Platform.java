@@ -24,8 +24,7 @@ public final class Platform {
     m.putAll(applied.describe());
     m.put("libtorch", EngineVersions.LIBTORCH);
     m.put("djl", EngineVersions.DJL);
-    String threads = System.getProperty("ai.djl.pytorch.num_threads");
-    m.put("intra_op_threads", threads != null ? threads : String.valueOf(cpu.cores()));
+    m.put("intra_op_threads", LibtorchThreads.current());
     m.put("device", device);
     m.put("precision", precision);
     m.put("java", System.getProperty("java.version"));

@@ -3,16 +3,15 @@ package dev.headstart.extract;
 import ai.djl.pytorch.jni.JniUtils;
 
 import dev.headstart.core.UserException;
+import ai.djl.Device;
 import dev.headstart.config.ExtractConfig;
+import dev.headstart.engine.LibtorchThreads;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.core.ProgressMeter;
 import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
 import dev.headstart.extract.ExtractState.PartRecord;
-import dev.headstart.extract.ExtractionPlan.Chunk;
-import dev.headstart.features.FeatureStoreLayout;
-import dev.headstart.features.HadoopFs;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.Manifest.SkippedFile;
 import dev.headstart.features.Manifest.SplitCounts;
@@ -23,19 +22,10 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +40,6 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   public record Result(Manifest manifest, boolean upToDate, int imagesRun, int partsKept, int partsWritten,
       String location) {}
 
-  static final String INTRA_OP_PROPERTY = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(ExtractStage.class);
 
   @Override
@@ -62,17 +51,6 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   public Result run(PipelineConfig config, Reporter reporter) throws IOException {
     ExtractConfig ex = config.extract();
     long start = System.nanoTime();
-    int decodeThreads = decodeThreads(ex.threads());
-    // what nobody chose, ThreadBalance may revise after the first batches: libtorch's threads, decoders
-    boolean balanceTorch = System.getProperty(INTRA_OP_PROPERTY) == null && ex.intraOpThreads() == 0;
-    boolean balanceDecoders = ex.threads() == 0;
-    if (System.getProperty(INTRA_OP_PROPERTY) == null || ex.intraOpThreads() > 0) {
-      // DJL reads it when the engine starts, which is later in this run for the CLI
-      System.setProperty(INTRA_OP_PROPERTY, String.valueOf(intraOpThreads(ex.intraOpThreads(), decodeThreads)));
-    }
-    String location = config.resolve(ex.out());
-    Path store = HadoopFs.toPath(location);
-    Configuration conf = HadoopFs.configuration();
     ImageFolderDataset dataset = ImageFolderDataset.scan(config.resolvePath(config.data().root()), config.data());
     if (ex.strict() && !dataset.skipped().isEmpty()) {
       SkippedFile s = dataset.skipped().get(0);
@@ -81,134 +59,108 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     }
     BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
     Preprocessor preprocessor = new Preprocessor(source.card());
+    Device device = BackboneLoader.device(config.backbone().device());
     Backbone backbone = null;
     long loadNanos = 0;
     try {
       String sha;
       if (source.isModelZoo()) {
+        // a zoo model's file (and so the fingerprint) is known only once it is downloaded
         long l0 = System.nanoTime();
-        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), null, reporter);
+        backbone = BackboneLoader.load(source, device, ex.precision(), null, reporter);
         loadNanos = System.nanoTime() - l0;
         sha = backbone.sha256();
       } else {
         sha = Hashing.sha256(source.inferenceFile(ex.precision()));
       }
       Map<String, Object> preprocessing = preprocessing(preprocessor, ex);
-      String fingerprint = fingerprint(sha, preprocessing, dataset.classes());
-
-      Optional<Manifest> existing = readManifest(store, conf);
-      ExtractState state = ExtractState.read(store, conf);
-      String oldFingerprint = existing.map(Manifest::fingerprint)
-          .orElse(state == null ? null : state.fingerprint());
-      if (ex.overwrite()) {
-        clear(store, conf);
-        state = null;
-        existing = Optional.empty();
-      } else if (oldFingerprint != null && !oldFingerprint.equals(fingerprint)) {
-        throw new UserException("feature store " + location + " holds features made differently ("
-            + difference(existing.orElse(null), sha, preprocessing, dataset.classes())
-            + "); rerun with --overwrite to replace them, or set extract.out (--out) to another folder");
-      }
-      ExtractionPlan plan = ExtractionPlan.of(dataset, ex.views(), ex.partRows(), ex.maxPixels(), fingerprint);
-      if (existing.isPresent() && existing.get().complete() && state != null
-          && plan.inputsHash().equals(state.inputsHash())) {
+      StorePlan store = StorePlan.of(config.resolve(ex.out()), ex, dataset, sha, preprocessing);
+      if (store.upToDate() != null) {
+        Manifest m = store.upToDate();
         reporter.info("extract: %s is up to date (%d classes, fingerprint %s); nothing to do",
-            location, existing.get().classes().size(), fingerprint.substring(0, 12));
-        return new Result(existing.get(), true, 0, plan.chunks().size(), 0, location);
+            store.location(), m.classes().size(), store.fingerprint().substring(0, 12));
+        return new Result(m, true, 0, store.plan().chunks().size(), 0, store.location());
       }
-      if (state == null || !fingerprint.equals(state.fingerprint())) state = ExtractState.empty(fingerprint);
-
-      // finished parts of an interrupted run that would hold the same images again are kept
-      Map<String, PartRecord> done = new TreeMap<>();
-      List<Chunk> todo = new ArrayList<>();
-      FileSystem fs = HadoopFs.fileSystem(store, conf);
-      for (Chunk c : plan.chunks()) {
-        String key = ExtractState.partKey(c.split(), c.index());
-        PartRecord r = state.parts().get(key);
-        boolean kept = r != null && r.chunkKey().equals(c.key())
-            && (r.rows() == 0 || fs.exists(FeatureStoreLayout.part(store, c.split(), c.index())));
-        if (kept) {
-          done.put(key, r);
-        } else {
-          todo.add(c);
-        }
-      }
-      // the state written after every part is this one, over the `done` map the listener grows
-      ExtractState running = new ExtractState(fingerprint, "", done);
-      running.write(store, conf);
-
+      store.running().write(store.path(), store.conf());
       if (backbone == null) {
         long l0 = System.nanoTime();
-        backbone = BackboneLoader.load(source, BackboneLoader.device(config.backbone().device()), ex.precision(), sha,
-            reporter);
+        backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
         loadNanos = System.nanoTime() - l0;
       }
-      ManifestIO.write(store, manifest(ex, dataset, backbone, preprocessing, fingerprint, done, Map.of(), false), conf);
+      ManifestIO.write(store.path(),
+          manifest(ex, dataset, backbone, preprocessing, store.fingerprint(), store.done(), Map.of(), false),
+          store.conf());
 
-      int images = todo.stream().mapToInt(c -> c.images().size()).sum();
+      Threads threads = Threads.of(ex);
+      int images = store.todo().stream().mapToInt(c -> c.images().size()).sum();
       ProgressMeter progress = new ProgressMeter(reporter.progress(), images, 30, false);
       ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor,
-          backbone, store, conf, fingerprint, ex.batchSize(), decodeThreads, ex.seed(), ex.strict(), progress);
+          backbone, store.path(), store.conf(), store.fingerprint(), ex.batchSize(), threads.decoders(), ex.seed(),
+          ex.strict(), progress);
+      // the stages of ./run share this JVM: train and finetune get the threads they started with
+      int threadsBefore = LibtorchThreads.set(threads.intraOp());
       ThreadBalance balancer = null;
-      int threadsBefore = JniUtils.getNumThreads();
-      if (balanceTorch || balanceDecoders) {
-        balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), decodeThreads, threadsBefore,
-            backbone.device().isGpu(), balanceTorch ? JniUtils::setNumThreads : null,
-            balanceDecoders ? pipeline::allowDecoders : null, LOG::info);
+      if (threads.balanceTorch() || threads.balanceDecoders()) {
+        balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), threads.decoders(),
+            threads.intraOp(), backbone.device().isGpu(), threads.balanceTorch() ? JniUtils::setNumThreads : null,
+            threads.balanceDecoders() ? pipeline::allowDecoders : null, LOG::info);
         pipeline.balanceThreads(balancer);
       }
       // what comes before the first image: listing, hashing, the store's first touch, the backbone
       double setupSeconds = (System.nanoTime() - start) / 1e9;
       try {
-        pipeline.run(todo, (chunk, record) -> {
-          done.put(ExtractState.partKey(chunk.split(), chunk.index()), record);
-          running.write(store, conf);
+        pipeline.run(store.todo(), (chunk, record) -> {
+          store.done().put(ExtractState.partKey(chunk.split(), chunk.index()), record);
+          store.running().write(store.path(), store.conf());
         });
       } finally {
-        // the stages of ./run share this JVM: train and finetune get the threads they started with
-        if (balancer != null && balancer.threads() != threadsBefore) JniUtils.setNumThreads(threadsBefore);
+        LibtorchThreads.set(threadsBefore);
       }
-      removeStaleParts(fs, store, plan, done);
+      store.removeStaleParts();
 
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> timings = new LinkedHashMap<>();
       timings.put("seconds", seconds);
       timings.put("images_run", (double) images);
-      timings.put("images_resumed", (double) (plan.images() - images));
+      timings.put("images_resumed", (double) (store.plan().images() - images));
       timings.put("images_per_second", images / Math.max(progress.seconds(), 1e-9));
       timings.put("setup_seconds", setupSeconds);
       timings.put("backbone_load_seconds", loadNanos / 1e9);
       timings.put("decode_thread_seconds", pipeline.decodeSeconds());
       timings.put("forward_seconds", pipeline.forwardSeconds());
       timings.put("write_seconds", pipeline.writeSeconds());
-      timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : decodeThreads));
-      timings.put("intra_op_threads", balancer != null ? balancer.threads() : intraOpThreads());
+      timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : threads.decoders()));
+      timings.put("intra_op_threads", (double) (balancer != null ? balancer.threads() : threads.intraOp()));
       timings.put("batch_size", (double) ex.batchSize());
-      Manifest manifest = manifest(ex, dataset, backbone, preprocessing, fingerprint, done, timings, true);
-      ManifestIO.write(store, manifest, conf);
-      running.withInputsHash(plan.inputsHash()).write(store, conf);
+      Manifest manifest = manifest(ex, dataset, backbone, preprocessing, store.fingerprint(), store.done(), timings,
+          true);
+      ManifestIO.write(store.path(), manifest, store.conf());
+      store.running().withInputsHash(store.plan().inputsHash()).write(store.path(), store.conf());
 
       int rows = manifest.splits().values().stream().mapToInt(SplitCounts::rows).sum();
       progress.line(String.format(Locale.ROOT,
           "extract: %d images run (%d resumed), %d rows, %d skipped, in %.1f s (%.1f images/s; forward %.1f s) -> %s",
-          images, plan.images() - images, rows, manifest.skipped().size(), seconds,
-          timings.get("images_per_second"), pipeline.forwardSeconds(), location));
-      return new Result(manifest, false, images, plan.chunks().size() - todo.size(), todo.size(), location);
+          images, store.plan().images() - images, rows, manifest.skipped().size(), seconds,
+          timings.get("images_per_second"), pipeline.forwardSeconds(), store.location()));
+      return new Result(manifest, false, images, store.plan().chunks().size() - store.todo().size(),
+          store.todo().size(), store.location());
     } finally {
       if (backbone != null) backbone.close();
     }
   }
 
   /**
-   * The forward pass's thread count as libtorch has it: the property, the core count when it is
-   * unset, 0 when it is not a number.
+   * Who gets the cores: decoding threads and libtorch's intra-op threads, as configured (or as
+   * the user's -Dai.djl.pytorch.num_threads says), else split by the rules below; what nobody
+   * chose, ThreadBalance may revise after the first batches.
    */
-  private static double intraOpThreads() {
-    String p = System.getProperty(INTRA_OP_PROPERTY);
-    try {
-      return p == null ? Runtime.getRuntime().availableProcessors() : Double.parseDouble(p);
-    } catch (NumberFormatException e) {
-      return 0;
+  record Threads(int decoders, int intraOp, boolean balanceDecoders, boolean balanceTorch) {
+    static Threads of(ExtractConfig ex) {
+      int decoders = decodeThreads(ex.threads());
+      boolean torchChosen = ex.intraOpThreads() > 0 || LibtorchThreads.userSetting() > 0;
+      int intraOp = ex.intraOpThreads() > 0 ? ex.intraOpThreads()
+          : LibtorchThreads.orUser(intraOpThreads(0, decoders));
+      return new Threads(decoders, intraOp, ex.threads() == 0, !torchChosen);
     }
   }
 
@@ -255,37 +207,9 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     return Hashing.sha256(Json.GSON.toJson(parts));
   }
 
-  private static String difference(Manifest old, String sha, Map<String, Object> preprocessing, List<String> classes) {
-    if (old == null) return "an interrupted extract with another fingerprint";
-    List<String> diffs = new ArrayList<>();
-    Object oldSha = old.backbone() == null ? null : old.backbone().get("sha256");
-    if (!Objects.equals(oldSha, sha)) {
-      diffs.add("backbone " + old.backbone().get("uri") + " sha256 " + shortSha(oldSha) + ", now " + shortSha(sha));
-    }
-    if (!Json.GSON.toJson(old.preprocessing()).equals(Json.GSON.toJson(Json.GSON.fromJson(
-        Json.GSON.toJson(preprocessing), Map.class)))) {
-      diffs.add("preprocessing " + compact(old.preprocessing()) + ", now " + compact(preprocessing));
-    }
-    if (!Objects.equals(old.classes(), classes)) diffs.add("classes " + old.classes() + ", now " + classes);
-    return diffs.isEmpty() ? "another fingerprint" : String.join("; ", diffs);
-  }
 
-  private static String shortSha(Object sha) {
-    String s = String.valueOf(sha);
-    return s.length() > 12 ? s.substring(0, 12) : s;
-  }
 
-  private static String compact(Object o) {
-    return Json.GSON.toJson(o).replaceAll("\\s+", " ");
-  }
 
-  private static Optional<Manifest> readManifest(Path store, Configuration conf) {
-    try {
-      return ManifestIO.readIfExists(store, conf);
-    } catch (IOException e) {
-      throw new UserException(e.getMessage() + " (or rerun with --overwrite to start the store again)", e);
-    }
-  }
 
   private static Manifest manifest(ExtractConfig ex, ImageFolderDataset dataset, Backbone backbone, Map<String, Object> preprocessing,
       String fingerprint, Map<String, PartRecord> parts, Map<String, Double> timings, boolean complete) {
@@ -308,42 +232,5 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         dataset.root().toAbsolutePath().toString(), complete);
   }
 
-  /** Parts a previous, larger plan wrote (or half-written temporaries) would mix into reads. */
-  private static void removeStaleParts(FileSystem fs, Path store, ExtractionPlan plan,
-      Map<String, PartRecord> done) throws IOException {
-    Set<String> wanted = new HashSet<>();
-    for (Chunk c : plan.chunks()) {
-      PartRecord r = done.get(ExtractState.partKey(c.split(), c.index()));
-      // a chunk whose images were all skipped has no part: an old file of that name is stale
-      if (r != null && r.rows() > 0) {
-        wanted.add(FeatureStoreLayout.part(store, c.split(), c.index()).getName() + "@" + c.split());
-      }
-    }
-    for (String split : List.of("train", "val", "test")) {
-      Path dir = FeatureStoreLayout.splitDir(store, split);
-      if (!fs.exists(dir)) continue;
-      for (FileStatus f : fs.listStatus(dir)) {
-        String name = f.getPath().getName();
-        boolean part = FeatureStoreLayout.isPart(name);
-        boolean temp = name.startsWith(".") && name.endsWith(".inprogress");
-        if ((part && !wanted.contains(name + "@" + split)) || temp) fs.delete(f.getPath(), false);
-      }
-    }
-  }
 
-  /** --overwrite: only what extract writes is removed, never other files in the folder. */
-  private static void clear(Path store, Configuration conf) throws IOException {
-    FileSystem fs = HadoopFs.fileSystem(store, conf);
-    if (!fs.exists(store)) return;
-    for (String split : List.of("train", "val", "test")) {
-      Path dir = FeatureStoreLayout.splitDir(store, split);
-      if (!fs.exists(dir)) continue;
-      for (FileStatus f : fs.listStatus(dir)) {
-        String name = f.getPath().getName();
-        if (FeatureStoreLayout.isPart(name) || name.endsWith(".inprogress")) fs.delete(f.getPath(), false);
-      }
-    }
-    fs.delete(FeatureStoreLayout.manifest(store), false);
-    fs.delete(new Path(store, ExtractState.FILE_NAME), false);
-  }
 }

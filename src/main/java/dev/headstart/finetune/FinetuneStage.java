@@ -1,11 +1,10 @@
 package dev.headstart.finetune;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.TranslateException;
 import dev.headstart.core.UserException;
 import dev.headstart.config.FinetuneConfig;
 import dev.headstart.config.PipelineConfig;
+import dev.headstart.engine.LibtorchThreads;
 import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
 import ai.djl.Device;
@@ -55,16 +54,8 @@ public final class FinetuneStage implements Stage<FinetuneStage.Result> {
    * with libtorch's default of 2 threads and 2.7 s with 1.
    */
   static int useCoresLeft(int imageThreads) {
-    String set = System.getProperty("ai.djl.pytorch.num_threads");
-    int threads;
-    try {
-      threads = set != null ? Integer.parseInt(set.trim())
-          : Math.max(1, Runtime.getRuntime().availableProcessors() - imageThreads);
-    } catch (NumberFormatException e) {
-      throw new UserException("-Dai.djl.pytorch.num_threads=" + set + " is not a whole number");
-    }
-    Engine.getEngine("PyTorch"); // loads libtorch, which must be there before it is told
-    JniUtils.setNumThreads(threads);
+    int threads = LibtorchThreads.orUser(Math.max(1, Runtime.getRuntime().availableProcessors() - imageThreads));
+    LibtorchThreads.set(threads);
     return threads;
   }
 

@@ -5,6 +5,7 @@ import dev.headstart.config.PipelineConfig;
 import dev.headstart.config.TrainConfig;
 import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
+import dev.headstart.engine.LibtorchThreads;
 import dev.headstart.features.FeatureStoreReader;
 import dev.headstart.features.LoadedFeatures;
 import dev.headstart.io.AtomicFiles;
@@ -70,6 +71,9 @@ public final class TrainStage implements Stage<TrainStage.Result> {
 
     List<Run> runs = new ArrayList<>();
     long start = System.nanoTime();
+    // libtorch's thread pool only slows the small matrix products of a head (threads wait on
+    // each other, badly so on a busy machine): one thread, unless the user fixed a count
+    int threadsBefore = LibtorchThreads.set(LibtorchThreads.orUser(1));
     try (TrainingData data = TrainingData.of(features)) {
       HeadTrainer trainer = new HeadTrainer(data);
       for (List<Integer> group : lockstepGroups(points, c.parallel())) {
@@ -92,6 +96,8 @@ public final class TrainStage implements Stage<TrainStage.Result> {
           }
         }
       }
+    } finally {
+      LibtorchThreads.set(threadsBefore);
     }
     runs.sort(Comparator.comparingInt(r -> points.indexOf(r.point())));
     Path csv = null;
