@@ -17,7 +17,7 @@ public record PipelineConfig(
     TrainConfig train,
     FinetuneConfig finetune,
     ReportConfig report,
-    RunConfig run) {
+    RunnerConfig run) {
 
   /** A path from the config, resolved against the config's folder (URIs such as hdfs:// pass through). */
   public String resolve(String pathOrUri) {

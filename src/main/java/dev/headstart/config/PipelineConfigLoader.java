@@ -127,6 +127,6 @@ public final class PipelineConfigLoader {
         RecordBinder.bind("train", s.get("train"), TrainConfig.DEFAULTS),
         RecordBinder.bind("finetune", s.get("finetune"), FinetuneConfig.DEFAULTS),
         RecordBinder.bind("report", s.get("report"), ReportConfig.DEFAULTS),
-        RecordBinder.bind("run", s.get("run"), RunConfig.DEFAULTS));
+        RecordBinder.bind("run", s.get("run"), RunnerConfig.DEFAULTS));
   }
 }

@@ -20,6 +20,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
 import dev.headstart.config.FinetuneConfig;
+import dev.headstart.config.RecordBinder;
 import dev.headstart.extract.BackboneLoader;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -85,9 +86,9 @@ class FinetuneMechanicsTest {
 
   /** Parameter name -> change after one step at lr (backbone at backboneLr, 0 = lr). */
   private static Map<String, float[]> oneStepUpdates(double lr, double backboneLr) {
-    FinetuneConfig base = FinetuneConfig.DEFAULTS;
-    FinetuneConfig cfg = new FinetuneConfig(base.runs(), base.modes(), "", "linear", List.of(), 0,
-        "sgd", lr, backboneLr, 0.9, 0, 8, 1, "none", 1, 0.1, 0, 1, 1);
+    FinetuneConfig cfg = RecordBinder.bind("finetune", Map.of("hidden", List.of(), "dropout", 0.0, "lr", lr,
+        "backbone_lr", backboneLr, "batch_size", 8, "epochs", 1, "scheduler", "none", "step_size", 1,
+        "train_blocks", 1, "threads", 1), FinetuneConfig.DEFAULTS);
     try (ZooModel<NDList, NDList> bb = BackboneLoader.loadTorchScript(TINY, Device.cpu(), true);
         Model model = Model.newInstance("t", Device.cpu(), "PyTorch")) {
       Engine.getInstance().setRandomSeed(7);

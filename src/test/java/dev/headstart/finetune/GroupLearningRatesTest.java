@@ -4,15 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.headstart.config.FinetuneConfig;
+import dev.headstart.config.RecordBinder;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class GroupLearningRatesTest {
   static FinetuneConfig config(String scheduler, double lr, double backboneLr, int epochs, int stepSize) {
-    FinetuneConfig d = FinetuneConfig.DEFAULTS;
-    return new FinetuneConfig(d.runs(), d.modes(), "", "linear", List.of(), 0, "sgd", lr, backboneLr,
-        0.9, 0, 16, epochs, scheduler, stepSize, 0.5, 0, 2, 0);
+    return RecordBinder.bind("finetune", Map.of("hidden", List.of(), "dropout", 0.0, "lr", lr,
+        "backbone_lr", backboneLr, "batch_size", 16, "epochs", epochs, "scheduler", scheduler,
+        "step_size", stepSize, "gamma", 0.5), FinetuneConfig.DEFAULTS);
   }
 
   @Test

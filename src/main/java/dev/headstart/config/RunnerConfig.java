@@ -8,11 +8,11 @@ import java.util.List;
  * @param stages stages to run, in any order; the runner orders them by dependency
  * @param state folder of the stage fingerprints that decide what is up to date
  */
-public record RunConfig(List<String> stages, String state) {
+public record RunnerConfig(List<String> stages, String state) {
   public static final List<String> KNOWN_STAGES = List.of("extract", "train", "finetune", "report");
-  public static final RunConfig DEFAULTS = new RunConfig(KNOWN_STAGES, "work/state");
+  public static final RunnerConfig DEFAULTS = new RunnerConfig(KNOWN_STAGES, "work/state");
 
-  public RunConfig {
+  public RunnerConfig {
     for (int i = 0; i < stages.size(); i++) {
       Check.oneOf("run.stages[" + i + "]", stages.get(i), KNOWN_STAGES);
     }
