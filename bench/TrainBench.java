@@ -19,14 +19,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Train-stage benchmark (not a test): 10,000 train and 2,000 val rows of 512 features, 10
- * classes, written with the real FeaturePartWriter. Prints seconds to load the features from
+ * classes, written with the real FeaturePartWriter. Measures seconds to load the features from
  * Parquet, for one 25-epoch linear-head run, and for a 16-point sweep (lr x weight_decay x
  * label_smoothing, loading once and writing 16 run folders), each after a warm-up.
+ * Prints one JSON line per figure on stdout ("figure": machine, load, run, sweep, end) and the
+ * same in words on stderr; bench/train_bench.sh pipes the JSON into
+ * {@code bench/train_report.py record}, which adds date, command and machine and appends them
+ * to bench/records/train.jsonl (bench/TRAIN_RESULTS.md is written from those records only).
  * Run: bench/train_bench.sh [batch sizes, default: 16 (the default) and 256]
  */
 public final class TrainBench {
@@ -44,8 +49,11 @@ public final class TrainBench {
     splits.put("val", new Manifest.SplitCounts(VAL, VAL, 0));
     ManifestIO.write(store, new Manifest("bench", "now", "bench", Map.of("name", "synthetic"), Map.of(), classes,
         DIM, 0, splits, List.of(), Map.of(), "none", true));
-    System.out.printf("machine: %d cores, load average %s%n", Runtime.getRuntime().availableProcessors(),
-        Files.readString(Path.of("/proc/loadavg")).trim());
+    String loadBefore = loadAverage();
+    System.err.printf("machine: %d cores, load average %s%n", Runtime.getRuntime().availableProcessors(), loadBefore);
+    System.out.printf(Locale.ROOT, "{\"figure\": \"machine\", \"cores\": %d, \"load_before\": \"%s\", "
+        + "\"train_rows\": %d, \"val_rows\": %d, \"dim\": %d, \"classes\": %d}%n",
+        Runtime.getRuntime().availableProcessors(), loadBefore, TRAIN, VAL, DIM, CLASSES);
 
     new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false); // warm-up
     LoadedFeatures f = null;
@@ -53,8 +61,11 @@ public final class TrainBench {
       long t0 = System.nanoTime();
       long c0 = cpu();
       f = new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false);
-      System.out.printf("load from Parquet: %.3f s wall, %.3f s cpu (%d + %d rows x %d floats)%n",
-          (System.nanoTime() - t0) / 1e9, (cpu() - c0) / 1e9, TRAIN, VAL, DIM);
+      double wall = (System.nanoTime() - t0) / 1e9, cpu = (cpu() - c0) / 1e9;
+      System.err.printf(Locale.ROOT, "load from Parquet: %.3f s wall, %.3f s cpu (%d + %d rows x %d floats)%n",
+          wall, cpu, TRAIN, VAL, DIM);
+      System.out.printf(Locale.ROOT, "{\"figure\": \"load\", \"try\": %d, \"wall_s\": %.4f, \"cpu_s\": %.4f}%n",
+          i + 1, wall, cpu);
     }
 
     List<Integer> batches = new ArrayList<>();
@@ -68,8 +79,11 @@ public final class TrainBench {
         long t1 = System.nanoTime();
         long c1 = cpu();
         TrainOutcome o = trainer.train(cfg, s -> {});
-        System.out.printf("one 25-epoch linear run, batch %d: %.3f s wall, %.3f s cpu (%s lr %s, best val acc %.4f)%n",
-            bs, (System.nanoTime() - t1) / 1e9, (cpu() - c1) / 1e9, cfg.optimizer(), cfg.lr(), o.bestValAccuracy());
+        double wall = (System.nanoTime() - t1) / 1e9, cpu = (cpu() - c1) / 1e9;
+        System.err.printf(Locale.ROOT, "one %d-epoch linear run, batch %d: %.3f s wall, %.3f s cpu (best val acc %.4f)%n",
+            cfg.epochs(), bs, wall, cpu, o.bestValAccuracy());
+        System.out.printf(Locale.ROOT, "{\"figure\": \"run\", \"batch\": %d, \"epochs\": %d, \"wall_s\": %.4f, "
+            + "\"cpu_s\": %.4f, \"best_val_accuracy\": %.4f}%n", bs, cfg.epochs(), wall, cpu, o.bestValAccuracy());
       }
     }
 
@@ -86,11 +100,20 @@ public final class TrainBench {
       long t2 = System.nanoTime();
       long c2 = cpu();
       TrainStage.Result r = new TrainStage().run(pc, dev.headstart.core.Reporter.of(quiet));
-      System.out.printf("16-point sweep, batch %d: %.3f s wall, %.3f s cpu (load once + 16 runs + 16 run folders;"
-          + " best val acc %.4f)%n", bs, (System.nanoTime() - t2) / 1e9, (cpu() - c2) / 1e9,
-          r.runs().stream().mapToDouble(x -> x.outcome().bestValAccuracy()).max().orElse(0));
+      double wall = (System.nanoTime() - t2) / 1e9, cpu = (cpu() - c2) / 1e9;
+      double best = r.runs().stream().mapToDouble(x -> x.outcome().bestValAccuracy()).max().orElse(0);
+      System.err.printf(Locale.ROOT, "%d-point sweep, batch %d: %.3f s wall, %.3f s cpu (load once + %d runs + %d run"
+          + " folders; best val acc %.4f)%n", r.runs().size(), bs, wall, cpu, r.runs().size(), r.runs().size(), best);
+      System.out.printf(Locale.ROOT, "{\"figure\": \"sweep\", \"batch\": %d, \"points\": %d, \"wall_s\": %.4f, "
+          + "\"cpu_s\": %.4f, \"best_val_accuracy\": %.4f}%n", bs, r.runs().size(), wall, cpu, best);
     }
-    System.out.printf("machine after: load average %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
+    String loadAfter = loadAverage();
+    System.err.printf("machine after: load average %s%n", loadAfter);
+    System.out.printf("{\"figure\": \"end\", \"load_after\": \"%s\"}%n", loadAfter);
+  }
+
+  static String loadAverage() throws java.io.IOException {
+    return Files.readString(Path.of("/proc/loadavg")).trim().replace("\"", "");
   }
 
   /**
@@ -102,9 +125,7 @@ public final class TrainBench {
   }
 
   static TrainConfig withBatch(TrainConfig c, int bs) {
-    Map<String, Object> m = RecordBinder.toMap(c);
-    m.put("batch_size", bs);
-    return RecordBinder.bind("train", m, c);
+    return RecordBinder.bind("train", Map.<String, Object>of("batch_size", bs), c);
   }
 
   /** Ten Gaussian classes around random centres: about 90% separable by a linear head. */

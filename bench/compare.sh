@@ -4,7 +4,10 @@
 #   resnet18  random-init ResNet-18 at 224 px on generated photo-like JPEGs (340, 160-640 px)
 #   fashion   the bundled example's backbone (squeezenet1_1, 64 px) on examples/fashion5 (975 PNGs)
 # and writes bench/results.md (machine, versions, every figure with the load average around it,
-# ratios, targets). Raw figures: bench/out/compare.jsonl (one JSON line per figure).
+# ratios, targets). Raw figures: one JSON line per figure, each with the run's id ("run"), written to
+# bench/out/compare-run.jsonl while it runs and appended to bench/records/compare.jsonl (committed)
+# when the run finishes; bench/compare_report.py writes bench/results.md from that file alone
+# (its latest finished run). The exact command is recorded in the run's "machine" record.
 #   bench/compare.sh                 # everything, ~6.5 minutes on 2 cores
 #   SKIP_LOOP=1 bench/compare.sh     # without the reference's 25-epoch feature_extract loop
 #   REPEAT=1 bench/compare.sh        # each extract once (default twice, the best is reported)
@@ -16,7 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench/out
 PY=/usr/bin/python3
-LOG=$OUT/compare.jsonl
+LOG=$OUT/compare-run.jsonl            # this run's figures (a failed run leaves them here only)
+RECORDS=bench/records/compare.jsonl   # every finished run's figures, committed
+RUN=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
+COMMAND="${SKIP_LOOP:+SKIP_LOOP=$SKIP_LOOP }${REPEAT:+REPEAT=$REPEAT }${SKIP_RESNET_LOOP:+SKIP_RESNET_LOOP=$SKIP_RESNET_LOOP }bench/compare.sh"
 CORES=$(nproc)
 mkdir -p $OUT
 
@@ -27,7 +33,11 @@ mkdir -p $OUT
 # by bench/reexport.py), copied so that a card can be put beside the bf16 file in bench/out
 mkdir -p $OUT/fashion && cp examples/fashion5/backbone/fashion_squeezenet* $OUT/fashion/
 [[ -d $OUT/images/train ]] || $PY bench/reference.py images --out $OUT/images >&2
-[[ $OUT/matmul/matmul_bf16.pt -nt bench/export_matmul.py ]] || $PY bench/export_matmul.py --out $OUT/matmul >&2
+[[ $OUT/matmul/matmul.json -nt bench/export_matmul.py && -f $OUT/matmul/matmul_bf16.pt ]] ||
+  $PY bench/export_matmul.py --out $OUT/matmul >&2
+# products per call of the exported modules, as export_matmul.py wrote them (MatmulRate's 4th argument)
+MATMUL_REPS=$(jq -r .products_per_call $OUT/matmul/matmul.json)
+MATMUL_N=2048 MATMUL_CALLS=8
 bin/headstart --version >/dev/null   # builds target/headstart.jar when sources changed
 mvn -o -q -B test-compile >&2
 
@@ -44,7 +54,7 @@ record() {
   t0=$(date +%s.%N)
   out=$("$@" 2>$OUT/last-stderr.txt) || { cat $OUT/last-stderr.txt >&2; echo "failed: $*" >&2; exit 1; }
   wall=$(since $t0)
-  echo "$out" | grep '^{' | sed "s/^{/{\"case\": \"$case\", \"config\": \"$CONFIG\", \"load_before\": $before, \"load_after\": $(load), \"process_seconds\": $wall, /" | tee -a $LOG
+  echo "$out" | grep '^{' | sed "s/^{/{\"run\": \"$RUN\", \"case\": \"$case\", \"config\": \"$CONFIG\", \"load_before\": $before, \"load_after\": $(load), \"process_seconds\": $wall, ${EXTRA_FIELDS:-}/" | tee -a $LOG
 }
 # adds the extraction loop's own time (the manifest's images / images_per_second: without backbone
 # loading, listing and hashing) to the last figure
@@ -70,11 +80,11 @@ FWD_JAVA=("${JAVA[@]}" -Dai.djl.pytorch.num_threads=$CORES)
 
 # ---------------------------------------------------------------- machine
 {
-  echo "{\"what\": \"machine\", \"started\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load_at_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p')\", \"cores\": $CORES," \
+  echo "{\"run\": \"$RUN\", \"what\": \"machine\", \"command\": \"$COMMAND\", \"started\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load_at_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p')\", \"cores\": $CORES," \
        "\"amx_bf16\": $(grep -qw amx_bf16 /proc/cpuinfo && echo true || echo false)," \
        "\"avx512_bf16\": $(grep -qw avx512_bf16 /proc/cpuinfo && echo true || echo false)," \
        "\"flags\": \"$(lscpu | sed -n 's/^Flags: *//p')\"}"
-  echo "{\"what\": \"versions\", \"java\": \"$(java -version 2>&1 | head -1 | tr -d '"')\"," \
+  echo "{\"run\": \"$RUN\", \"what\": \"versions\", \"java\": \"$(java -version 2>&1 | head -1 | tr -d '"')\"," \
        "\"djl\": \"$(unzip -p target/headstart.jar ai/djl/engine/api.properties | sed -n 's/^djl_version=//p')\"," \
        "\"libtorch\": \"$(unzip -p target/headstart.jar native/lib/pytorch.properties | sed -n 's/^version=//p') (cpu)\"," \
        "$($PY -c 'import torch, torchvision, sklearn, numpy, PIL; print("\"pytorch\": \"%s\", \"torchvision\": \"%s\", \"sklearn\": \"%s\", \"numpy\": \"%s\", \"pillow\": \"%s\"" % (torch.__version__, torchvision.__version__, sklearn.__version__, numpy.__version__, PIL.__version__))')}"
@@ -84,7 +94,9 @@ FWD_JAVA=("${JAVA[@]}" -Dai.djl.pytorch.num_threads=$CORES)
 record resnet18 $PY bench/reference.py flops --arch resnet18 --input-size 224
 record fashion $PY bench/reference.py flops --arch squeezenet1_1 --input-size 64
 # the matmul rate now and again at the end (the report takes the best: a busy moment only lowers it)
-record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul 2048 8
+MATMUL_FIELDS="\"products_per_call\": $MATMUL_REPS, \"calls\": $MATMUL_CALLS, "
+EXTRA_FIELDS=$MATMUL_FIELDS record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul $MATMUL_N \
+  $MATMUL_CALLS $MATMUL_REPS
 
 # ---------------------------------------------------------------- per backbone
 for case in resnet18 fashion; do
@@ -148,8 +160,11 @@ for case in resnet18 fashion; do
   fi
 done
 
-record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul 2048 8
+EXTRA_FIELDS=$MATMUL_FIELDS record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul $MATMUL_N \
+  $MATMUL_CALLS $MATMUL_REPS
 
-echo "{\"what\": \"finished\", \"at\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a $LOG
-$PY bench/compare_report.py $LOG > bench/results.md
+echo "{\"run\": \"$RUN\", \"what\": \"finished\", \"at\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a $LOG
+mkdir -p "$(dirname $RECORDS)" && cat $LOG >> $RECORDS
+echo "appended $(wc -l < $LOG) records of run $RUN to $RECORDS" >&2
+$PY bench/compare_report.py --records $RECORDS --out bench/results.md
 echo "wrote bench/results.md" >&2

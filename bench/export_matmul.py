@@ -5,9 +5,12 @@ DJL cannot cast a tensor to bfloat16 (a native abort), so the bf16 product runs 
 TorchScript module: float32 in, cast to bfloat16 once, REPS chained products, float32 out. The fp32
 module does the same without the cast, so both precisions are measured the same way.
   /usr/bin/python3 bench/export_matmul.py --out bench/out/matmul
-writes matmul_fp32.pt and matmul_bf16.pt.
+writes matmul_fp32.pt and matmul_bf16.pt, and matmul.json: {"products_per_call": REPS}, the number
+of products one call of either module does. MatmulRate counts 2 n^3 FLOPs per product and takes that
+number as its 4th argument; bench/compare.sh reads it from matmul.json, so the two cannot disagree.
 """
 import argparse
+import json
 import os
 
 import torch
@@ -51,6 +54,10 @@ def main():
         assert ((got - e).abs().mean() / e.abs().mean()).item() < (0.05 if bf16 else 1e-5)
         m.save(os.path.join(a.out, "matmul_%s.pt" % name))
         print(os.path.join(a.out, "matmul_%s.pt" % name))
+    # written last: compare.sh re-exports when matmul.json is missing or older than this script
+    with open(os.path.join(a.out, "matmul.json"), "w") as f:
+        json.dump({"products_per_call": REPS}, f)
+    print(os.path.join(a.out, "matmul.json"))
 
 
 if __name__ == "__main__":
