@@ -1,5 +1,6 @@
 package dev.headstart.config;
 
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -13,19 +14,13 @@ import java.util.List;
  * @param runs the folder that receives one run folder per mode
  * @param modes which baselines to train: finetune, partial, scratch
  * @param name prefix of the run names; empty = derived from the settings
- * @param head linear or mlp, as in the train stage
- * @param hidden hidden sizes of the mlp head
- * @param dropout dropout of the mlp head
- * @param optimizer sgd or adamw
- * @param lr learning rate of the head (and of the backbone unless backbone_lr is set)
+ * @param classifier head (linear or mlp), hidden sizes and dropout, as in the train stage
+ * @param optimization optimizer (sgd or adamw), lr of the head (and of the backbone unless
+ *     backbone_lr is set), momentum, weight_decay
  * @param backboneLr learning rate of the backbone; 0 = same as lr (differential rates when set)
- * @param momentum SGD momentum
- * @param weightDecay weight decay
- * @param batchSize images per step
+ * @param batchSize images per step (at least one: a whole-split batch of images does not fit)
  * @param epochs passes over the train split
- * @param scheduler step, cosine or none
- * @param stepSize epochs between learning-rate drops
- * @param gamma learning-rate factor at each drop
+ * @param schedule scheduler (step, cosine or none), step_size, gamma
  * @param seed seed of head init, scratch init, augmentation and shuffling
  * @param trainBlocks partial mode: how many of the last backbone blocks are trained
  * @param threads image decoding and augmentation threads; 0 = a quarter of the cores (libtorch gets the rest)
@@ -34,46 +29,31 @@ public record FinetuneConfig(
     String runs,
     List<String> modes,
     String name,
-    String head,
-    List<Integer> hidden,
-    double dropout,
-    String optimizer,
-    double lr,
+    HeadSettings classifier,
+    OptimizerSettings optimization,
     double backboneLr,
-    double momentum,
-    double weightDecay,
     int batchSize,
     int epochs,
-    String scheduler,
-    int stepSize,
-    double gamma,
+    ScheduleSettings schedule,
     long seed,
     int trainBlocks,
     int threads) {
-  public static final FinetuneConfig DEFAULTS =
-      new FinetuneConfig("runs", List.of("finetune", "scratch"), "", "linear", List.of(256), 0.5,
-          "sgd", 0.002, 0.0, 0.9, 0.0, 32, 15, "step", 7, 0.1, 0, 2, 0);
+  public static final FinetuneConfig DEFAULTS = new FinetuneConfig("runs", List.of("finetune", "scratch"), "",
+      new HeadSettings(HeadKind.LINEAR, List.of(256), 0.5), new OptimizerSettings(OptimizerKind.SGD, 0.002, 0.9, 0.0),
+      0.0, 32, 15, new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0, 2, 0);
 
   public FinetuneConfig {
     for (int i = 0; i < modes.size(); i++) {
       Check.oneOf("finetune.modes[" + i + "]", modes.get(i), List.of("finetune", "partial", "scratch"));
     }
-    Check.oneOf("finetune.head", head, List.of("linear", "mlp"));
-    Check.fraction("finetune.dropout", dropout);
-    Check.oneOf("finetune.optimizer", optimizer, List.of("sgd", "adamw"));
-    Check.positive("finetune.lr", lr);
+    classifier.check("finetune");
+    optimization.check("finetune", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAMW));
     Check.nonNegative("finetune.backbone_lr", backboneLr);
-    Check.fraction("finetune.momentum", momentum);
-    Check.nonNegative("finetune.weight_decay", weightDecay);
     Check.positive("finetune.batch_size", batchSize);
     Check.positive("finetune.epochs", epochs);
-    Check.oneOf("finetune.scheduler", scheduler, List.of("step", "cosine", "none"));
-    Check.positive("finetune.step_size", stepSize);
-    Check.positive("finetune.gamma", gamma);
+    schedule.check("finetune");
     Check.nonNegative("finetune.train_blocks", trainBlocks);
     Check.nonNegative("finetune.threads", threads);
-    for (int i = 0; i < hidden.size(); i++) Check.positive("finetune.hidden[" + i + "]", hidden.get(i));
     modes = List.copyOf(modes);
-    hidden = List.copyOf(hidden);
   }
 }

@@ -22,14 +22,12 @@ public final class RecordBinder {
     @SuppressWarnings("unchecked")
     Class<R> type = (Class<R>) defaults.getClass();
     RecordComponent[] components = type.getRecordComponents();
-    Map<String, RecordComponent> byKey = new LinkedHashMap<>();
-    for (RecordComponent c : components) byKey.put(snake(c.getName()), c);
-
+    List<String> known = keys(type);
     for (String key : values.keySet()) {
-      if (!byKey.containsKey(key)) {
+      if (!known.contains(key)) {
         throw new ConfigException(
-            "unknown key '" + section + "." + key + "'" + DidYouMean.hint(key, byKey.keySet())
-                + "; known keys of '" + section + "': " + String.join(", ", byKey.keySet()));
+            "unknown key '" + section + "." + key + "'" + DidYouMean.hint(key, known)
+                + "; known keys of '" + section + "': " + String.join(", ", known));
       }
     }
 
@@ -40,6 +38,13 @@ public final class RecordBinder {
       types[i] = c.getType();
       String key = snake(c.getName());
       try {
+        if (isFlat(c)) {
+          // its keys sit in this section: bind them onto the defaults' own group
+          Map<String, Object> own = new LinkedHashMap<>();
+          for (String k : keys(c.getType())) if (values.containsKey(k)) own.put(k, values.get(k));
+          args[i] = bind(section, own, (Record) c.getAccessor().invoke(defaults));
+          continue;
+        }
         args[i] = values.containsKey(key)
             ? convert(section + "." + key, values.get(key), c.getGenericType())
             : c.getAccessor().invoke(defaults);
@@ -61,17 +66,40 @@ public final class RecordBinder {
     }
   }
 
-  /** The record's values as a snake_case map, in declaration order (for config.json and fingerprints). */
+  /**
+   * The record's values as a snake_case map, in declaration order (for config.json and
+   * fingerprints): shared groups of settings flat, as pipeline.yaml writes them, and choices as
+   * their lower-case ids.
+   */
   public static Map<String, Object> toMap(Record record) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (RecordComponent c : record.getClass().getRecordComponents()) {
       try {
-        out.put(snake(c.getName()), c.getAccessor().invoke(record));
+        Object v = c.getAccessor().invoke(record);
+        if (isFlat(c)) {
+          out.putAll(toMap((Record) v));
+        } else {
+          out.put(snake(c.getName()), v instanceof Choice choice ? choice.id() : v);
+        }
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
       }
     }
     return out;
+  }
+
+  /** The keys a section's record takes, shared groups included, in declaration order. */
+  public static List<String> keys(Class<?> recordType) {
+    List<String> out = new ArrayList<>();
+    for (RecordComponent c : recordType.getRecordComponents()) {
+      if (isFlat(c)) out.addAll(keys(c.getType()));
+      else out.add(snake(c.getName()));
+    }
+    return out;
+  }
+
+  private static boolean isFlat(RecordComponent c) {
+    return FlatSettings.class.isAssignableFrom(c.getType()) && c.getType().isRecord();
   }
 
   public static String snake(String camel) {
@@ -112,6 +140,7 @@ public final class RecordBinder {
       throw new ConfigException("'" + key + "' has no value; give a " + cls.getSimpleName().toLowerCase());
     }
     if (cls == String.class) return String.valueOf(value);
+    if (cls.isEnum() && Choice.class.isAssignableFrom(cls)) return choice(key, value, cls);
     if (cls == int.class || cls == Integer.class) {
       Number n = number(key, value);
       if (n.doubleValue() != Math.rint(n.doubleValue())) {
@@ -129,6 +158,17 @@ public final class RecordBinder {
       throw new ConfigException("'" + key + "' must be true or false, got " + describe(value));
     }
     throw new IllegalStateException("unsupported config type " + type + " for " + key);
+  }
+
+  private static Object choice(String key, Object value, Class<?> cls) {
+    String v = String.valueOf(value).trim();
+    List<String> ids = new ArrayList<>();
+    for (Object constant : cls.getEnumConstants()) {
+      String id = ((Choice) constant).id();
+      if (id.equalsIgnoreCase(v)) return constant;
+      ids.add(id);
+    }
+    throw new ConfigException("'" + key + "' must be one of " + ids + ", got '" + v + "'" + DidYouMean.hint(v, ids));
   }
 
   private static List<?> splitList(Object value) {

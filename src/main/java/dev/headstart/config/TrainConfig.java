@@ -1,5 +1,6 @@
 package dev.headstart.config;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
@@ -14,19 +15,12 @@ import java.util.Map;
  * @param features the feature store to read; empty = extract.out
  * @param runs the folder that receives one run folder per training run
  * @param name the run's name; empty = derived from the settings
- * @param head linear or mlp
- * @param hidden hidden layer sizes of the mlp head
- * @param dropout dropout probability of the mlp head
+ * @param classifier head (linear or mlp), hidden layer sizes and dropout of the mlp head
  * @param standardize standardize features with the train split's mean and std
- * @param optimizer sgd, adam or adamw
- * @param lr learning rate
- * @param momentum SGD momentum
- * @param weightDecay L2 weight decay
- * @param batchSize rows per step; 0 = the whole train split in one batch
+ * @param optimization optimizer (sgd, adam or adamw), lr, momentum, weight_decay
+ * @param batchSize rows per step; 0 = the whole train split in one batch (a head's rows fit)
  * @param epochs passes over the train split
- * @param scheduler step, cosine or none
- * @param stepSize epochs between learning-rate drops (step scheduler)
- * @param gamma learning-rate factor at each drop (step scheduler)
+ * @param schedule scheduler (step, cosine or none), step_size, gamma
  * @param labelSmoothing label smoothing of the cross-entropy, 0 = none
  * @param seed seed of initialization and shuffling; same seed, same run, bit for bit
  * @param patience stop after this many epochs without a lower validation loss; 0 = never
@@ -41,46 +35,32 @@ public record TrainConfig(
     String features,
     String runs,
     String name,
-    String head,
-    List<Integer> hidden,
-    double dropout,
+    HeadSettings classifier,
     boolean standardize,
-    String optimizer,
-    double lr,
-    double momentum,
-    double weightDecay,
+    OptimizerSettings optimization,
     int batchSize,
     int epochs,
-    String scheduler,
-    int stepSize,
-    double gamma,
+    ScheduleSettings schedule,
     double labelSmoothing,
     long seed,
     int patience,
     boolean useViews,
     Map<String, List<String>> sweep,
     int parallel) {
-  public static final TrainConfig DEFAULTS =
-      new TrainConfig("", "runs", "", "linear", List.of(256), 0.5, true, "sgd", 0.01, 0.9, 0.0,
-          16, 25, "step", 7, 0.1, 0.0, 0, 0, false, Map.of(), 0);
+  public static final TrainConfig DEFAULTS = new TrainConfig("", "runs", "",
+      new HeadSettings(HeadKind.LINEAR, List.of(256), 0.5), true,
+      new OptimizerSettings(OptimizerKind.SGD, 0.01, 0.9, 0.0), 16, 25,
+      new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0.0, 0, 0, false, Map.of(), 0);
 
   public TrainConfig {
-    Check.oneOf("train.head", head, List.of("linear", "mlp"));
-    Check.fraction("train.dropout", dropout);
-    Check.oneOf("train.optimizer", optimizer, List.of("sgd", "adam", "adamw"));
-    Check.positive("train.lr", lr);
-    Check.fraction("train.momentum", momentum);
-    Check.nonNegative("train.weight_decay", weightDecay);
+    classifier.check("train");
+    optimization.check("train", EnumSet.allOf(OptimizerKind.class));
     Check.nonNegative("train.batch_size", batchSize);
     Check.positive("train.epochs", epochs);
-    Check.oneOf("train.scheduler", scheduler, List.of("step", "cosine", "none"));
-    Check.positive("train.step_size", stepSize);
-    Check.positive("train.gamma", gamma);
+    schedule.check("train");
     Check.fraction("train.label_smoothing", labelSmoothing);
     Check.nonNegative("train.patience", patience);
     Check.nonNegative("train.parallel", parallel);
-    for (int i = 0; i < hidden.size(); i++) Check.positive("train.hidden[" + i + "]", hidden.get(i));
-    hidden = List.copyOf(hidden);
     sweep = Map.copyOf(sweep);
   }
 }

@@ -227,12 +227,7 @@ public final class BackboneLoader {
 
   /** A TorchScript file as a features model (the unfrozen twin of a card without a probe). */
   static ZooModel<ImageBatch, float[][]> loadFeatureModel(Path file, Device device) {
-    Criteria.Builder<ImageBatch, float[][]> builder = Criteria.builder()
-        .setTypes(ImageBatch.class, float[][].class)
-        .optEngine(ENGINE)
-        .optDevice(device)
-        .optTranslator(new FeatureTranslator())
-        .optOption("mapLocation", "true");
+    Criteria.Builder<ImageBatch, float[][]> builder = featureCriteria(device);
     modelLocation(builder, file);
     try {
       return builder.build().loadModel();
@@ -242,14 +237,19 @@ public final class BackboneLoader {
     }
   }
 
-  private static Backbone open(BackboneSource source, Path file, Device device, String precision,
-      String knownSha256) {
-    Criteria.Builder<ImageBatch, float[][]> builder = Criteria.builder()
+  /** Image batches in, pooled features out, on a device. */
+  private static Criteria.Builder<ImageBatch, float[][]> featureCriteria(Device device) {
+    return Criteria.builder()
         .setTypes(ImageBatch.class, float[][].class)
         .optEngine(ENGINE)
         .optDevice(device)
         .optTranslator(new FeatureTranslator())
         .optOption("mapLocation", "true");
+  }
+
+  private static Backbone open(BackboneSource source, Path file, Device device, String precision,
+      String knownSha256) {
+    Criteria.Builder<ImageBatch, float[][]> builder = featureCriteria(device);
     if (source.isModelZoo()) {
       builder.optModelUrls(source.uri());
     } else {

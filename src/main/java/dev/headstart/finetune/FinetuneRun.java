@@ -1,5 +1,7 @@
 package dev.headstart.finetune;
 
+import dev.headstart.config.OptimizerKind;
+
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
@@ -91,7 +93,7 @@ public final class FinetuneRun {
       Map<String, Object> identity = new LinkedHashMap<>(hyper);
       identity.remove("threads"); // how fast, not what: the same run whatever the thread count
       String name = cfg.name() != null && !cfg.name().isBlank() ? cfg.name() + "-" + method.id()
-          : RunNames.of(List.of(method.id(), RunNames.safe(in.card().name()), "lr" + RunNames.number(cfg.lr()),
+          : RunNames.of(List.of(method.id(), RunNames.safe(in.card().name()), "lr" + RunNames.number(cfg.optimization().lr()),
               "e" + cfg.epochs()), identity, 8);
       double setup = in.setupSeconds() + (System.nanoTime() - start) / 1e9;
       long totalBatches = (long) cfg.epochs() * (train.batchesPerEpoch() + val.batchesPerEpoch());
@@ -179,7 +181,7 @@ public final class FinetuneRun {
 
   static FinetuneNet newNet(Block backbone, FinetuneConfig cfg, int featureDim, Integer auxDim,
       int numClasses) {
-    return newNet(backbone, new HeadSpec(cfg.head(), featureDim, numClasses, cfg.hidden(), cfg.dropout(), false),
+    return newNet(backbone, new HeadSpec(cfg.classifier().head().id(), featureDim, numClasses, cfg.classifier().hidden(), cfg.classifier().dropout(), false),
         auxDim);
   }
 
@@ -200,12 +202,12 @@ public final class FinetuneRun {
   }
 
   private static Optimizer optimizer(FinetuneConfig cfg, GroupLearningRates lr) {
-    if (cfg.optimizer().equals("adamw")) {
-      return Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays((float) cfg.weightDecay())
+    if (cfg.optimization().optimizer() == OptimizerKind.ADAMW) {
+      return Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays((float) cfg.optimization().weightDecay())
           .build();
     }
-    return Optimizer.sgd().setLearningRateTracker(lr).optMomentum((float) cfg.momentum())
-        .optWeightDecays((float) cfg.weightDecay()).build();
+    return Optimizer.sgd().setLearningRateTracker(lr).optMomentum((float) cfg.optimization().momentum())
+        .optWeightDecays((float) cfg.optimization().weightDecay()).build();
   }
 
   /** Keeps only the best epoch's file: DJL names it model-NNNN.params after the epoch. */
@@ -243,7 +245,7 @@ public final class FinetuneRun {
     h.remove("modes");
     h.remove("runs");
     h.put("mode", method.id());
-    h.put("backbone_lr", cfg.backboneLr() > 0 ? cfg.backboneLr() : cfg.lr());
+    h.put("backbone_lr", cfg.backboneLr() > 0 ? cfg.backboneLr() : cfg.optimization().lr());
     h.put("batch_norm", method == Method.PARTIAL ? "eval (running statistics, frozen)" : "train");
     if (method == Method.PARTIAL) h.put("trained_parameters", trained);
     if (method == Method.SCRATCH) {

@@ -24,9 +24,9 @@ final class GroupLearningRates implements ParameterTracker {
   }
 
   static GroupLearningRates of(FinetuneConfig cfg, int stepsPerEpoch, Set<String> backboneIds) {
-    float lr = (float) cfg.lr();
+    float lr = (float) cfg.optimization().lr();
     float backboneLr = cfg.backboneLr() > 0 ? (float) cfg.backboneLr() : lr;
-    Tracker schedule = Schedules.of(cfg.scheduler(), lr, cfg.stepSize(), cfg.gamma(), cfg.epochs(), stepsPerEpoch);
+    Tracker schedule = Schedules.of(cfg.schedule().scheduler().id(), lr, cfg.schedule().stepSize(), cfg.schedule().gamma(), cfg.epochs(), stepsPerEpoch);
     return new GroupLearningRates(schedule, backboneIds, backboneLr / lr);
   }
 

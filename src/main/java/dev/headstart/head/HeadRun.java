@@ -60,7 +60,7 @@ final class HeadRun {
   HeadRun(TrainingData data, TrainConfig c, int stepsPerEpoch) {
     this.data = data;
     this.c = c;
-    spec = new HeadSpec(c.head(), data.dim(), data.numClasses(), c.hidden(), c.dropout(), c.standardize());
+    spec = new HeadSpec(c.classifier().head().id(), data.dim(), data.numClasses(), c.classifier().hidden(), c.classifier().dropout(), c.standardize());
     long t0 = System.nanoTime();
     manager = data.manager().newSubManager();
     head = HeadFactory.create(spec, manager, c.seed());

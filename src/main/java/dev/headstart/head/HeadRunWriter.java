@@ -1,5 +1,7 @@
 package dev.headstart.head;
 
+import dev.headstart.config.HeadKind;
+
 import java.util.stream.Collectors;
 import dev.headstart.runs.RunNames;
 import dev.headstart.config.RecordBinder;
@@ -55,11 +57,11 @@ public final class HeadRunWriter {
    * every setting that changes the result and the features' fingerprint.
    */
   public static String name(TrainConfig c, String featuresFingerprint) {
-    List<String> parts = new ArrayList<>(List.of("head", c.head()));
-    if (c.head().equals(HeadSpec.MLP)) {
-      parts.add("h" + c.hidden().stream().map(String::valueOf).collect(Collectors.joining("x")));
+    List<String> parts = new ArrayList<>(List.of("head", c.classifier().head().id()));
+    if (c.classifier().head() == HeadKind.MLP) {
+      parts.add("h" + c.classifier().hidden().stream().map(String::valueOf).collect(Collectors.joining("x")));
     }
-    parts.addAll(List.of(c.optimizer(), "lr" + RunNames.number(c.lr()), "bs" + c.batchSize(), "e" + c.epochs()));
+    parts.addAll(List.of(c.optimization().optimizer().id(), "lr" + RunNames.number(c.optimization().lr()), "bs" + c.batchSize(), "e" + c.epochs()));
     Map<String, Object> m = settings(c);
     m.put("features_fingerprint", featuresFingerprint);
     return RunNames.of(parts, m, 6);

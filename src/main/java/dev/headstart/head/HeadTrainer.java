@@ -1,5 +1,9 @@
 package dev.headstart.head;
 
+import dev.headstart.config.OptimizerKind;
+
+import dev.headstart.config.HeadKind;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
@@ -63,7 +67,7 @@ public final class HeadTrainer {
   }
 
   private static boolean usesDropout(TrainConfig c) {
-    return c.head().equals(HeadSpec.MLP) && c.dropout() > 0 && !c.hidden().isEmpty();
+    return c.classifier().head() == HeadKind.MLP && c.classifier().dropout() > 0 && !c.classifier().hidden().isEmpty();
   }
 
   /**
@@ -134,13 +138,13 @@ public final class HeadTrainer {
    */
   static Map<GroupKey, List<Integer>> groups(List<TrainConfig> configs, boolean packed, int perPack) {
     Map<GroupKey, List<Integer>> groups = new LinkedHashMap<>();
-    Map<String, Integer> seen = new LinkedHashMap<>();
+    Map<OptimizerKind, Integer> seen = new LinkedHashMap<>();
     for (int i = 0; i < configs.size(); i++) {
       TrainConfig c = configs.get(i);
       GroupKey key = GroupKey.AUTOGRAD;
-      if (packed && c.head().equals(HeadSpec.LINEAR)) {
-        int before = seen.merge(c.optimizer(), 1, Integer::sum) - 1;
-        key = GroupKey.packed(c.optimizer(), before / perPack);
+      if (packed && c.classifier().head() == HeadKind.LINEAR) {
+        int before = seen.merge(c.optimization().optimizer(), 1, Integer::sum) - 1;
+        key = GroupKey.packed(c.optimization().optimizer(), before / perPack);
       }
       groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
     }

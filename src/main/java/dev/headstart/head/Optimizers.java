@@ -9,13 +9,12 @@ public final class Optimizers {
   private Optimizers() {}
 
   public static Optimizer of(TrainConfig c, Tracker lr) {
-    float wd = (float) c.weightDecay();
-    return switch (c.optimizer()) {
-      case "sgd" -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum((float) c.momentum())
+    float wd = (float) c.optimization().weightDecay();
+    return switch (c.optimization().optimizer()) {
+      case SGD -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum((float) c.optimization().momentum())
           .optWeightDecays(wd).build();
-      case "adam" -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(wd).build();
-      case "adamw" -> Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays(wd).build();
-      default -> throw new IllegalArgumentException("unknown optimizer " + c.optimizer());
+      case ADAM -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(wd).build();
+      case ADAMW -> Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays(wd).build();
     };
   }
 }

@@ -1,5 +1,9 @@
 package dev.headstart.head;
 
+import dev.headstart.config.OptimizerKind;
+
+import dev.headstart.config.HeadKind;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -90,15 +94,15 @@ final class PackedLinearHeads implements AutoCloseable {
     heads = configs.size();
     rows = heads * classes;
     cols = dim + 1;
-    String kind = configs.get(0).optimizer();
+    OptimizerKind kind = configs.get(0).optimization().optimizer();
     for (TrainConfig c : configs) {
-      if (!c.head().equals(HeadSpec.LINEAR) || !c.optimizer().equals(kind)) {
+      if (c.classifier().head() != HeadKind.LINEAR || c.optimization().optimizer() != kind) {
         throw new IllegalArgumentException("packed heads must all be linear with one optimizer: " + configs);
       }
     }
-    adam = !kind.equals("sgd");
-    adamw = kind.equals("adamw");
-    decays = configs.stream().anyMatch(c -> c.weightDecay() > 0);
+    adam = kind != OptimizerKind.SGD;
+    adamw = kind == OptimizerKind.ADAMW;
+    decays = configs.stream().anyMatch(c -> c.optimization().weightDecay() > 0);
     float[] packed = new float[rows * cols];
     for (int p = 0; p < heads; p++) {
       float[] w = parameter(layers.get(p), "weight").toFloatArray();
@@ -111,18 +115,18 @@ final class PackedLinearHeads implements AutoCloseable {
     weight = this.manager.create(packed, new Shape(rows, cols));
     // a view: the weight is only ever updated in place, so the view stays current
     weightT = weight.transpose();
-    boolean sameMomenta = configs.stream().mapToDouble(TrainConfig::momentum).distinct().count() == 1;
-    sameMomentum = (float) configs.get(0).momentum();
-    boolean needsState = adam || configs.stream().anyMatch(c -> c.momentum() > 0);
+    boolean sameMomenta = configs.stream().mapToDouble(c -> c.optimization().momentum()).distinct().count() == 1;
+    sameMomentum = (float) configs.get(0).optimization().momentum();
+    boolean needsState = adam || configs.stream().anyMatch(c -> c.optimization().momentum() > 0);
     state = needsState ? this.manager.zeros(weight.getShape()) : null;
     second = adam ? this.manager.zeros(weight.getShape()) : null;
-    momentum = adam || sameMomenta ? null : perRow(p -> (float) configs.get(p).momentum()).array;
+    momentum = adam || sameMomenta ? null : perRow(p -> (float) configs.get(p).optimization().momentum()).array;
     rowFactor = adam ? new Column() : null;
     decayFactor = decays ? new Column() : null;
     lossSum = new double[heads];
     correct = new long[heads];
     smoothing = configs.stream().mapToDouble(TrainConfig::labelSmoothing).toArray();
-    decay = configs.stream().mapToDouble(TrainConfig::weightDecay).toArray();
+    decay = configs.stream().mapToDouble(c -> c.optimization().weightDecay()).toArray();
     rate = new float[heads];
     scale = new float[heads];
     exp = new double[classes];

@@ -13,7 +13,7 @@ public final class Schedules {
   private Schedules() {}
 
   public static Tracker of(TrainConfig c, int stepsPerEpoch) {
-    return of(c.scheduler(), (float) c.lr(), c.stepSize(), c.gamma(), c.epochs(), stepsPerEpoch);
+    return of(c.schedule().scheduler().id(), (float) c.optimization().lr(), c.schedule().stepSize(), c.schedule().gamma(), c.epochs(), stepsPerEpoch);
   }
 
   /** StepLR(step_size epochs, gamma), cosine to 0 over all epochs, or constant; in optimizer updates. */

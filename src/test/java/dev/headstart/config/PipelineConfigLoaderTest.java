@@ -22,8 +22,8 @@ class PipelineConfigLoaderTest {
   @Test
   void readsSectionsAndKeepsDefaultsForTheRest() throws Exception {
     PipelineConfig c = load("train:\n  lr: 0.01\n  hidden: [64, 32]\nextract:\n  views: 2\n", Map.of());
-    assertThat(c.train().lr()).isEqualTo(0.01);
-    assertThat(c.train().hidden()).containsExactly(64, 32);
+    assertThat(c.train().optimization().lr()).isEqualTo(0.01);
+    assertThat(c.train().classifier().hidden()).containsExactly(64, 32);
     assertThat(c.train().epochs()).isEqualTo(TrainConfig.DEFAULTS.epochs());
     assertThat(c.extract().views()).isEqualTo(2);
     assertThat(c.baseDir()).isEqualTo(dir.toAbsolutePath());
@@ -33,7 +33,7 @@ class PipelineConfigLoaderTest {
   void overridesWinOverTheFile() throws Exception {
     PipelineConfig c = load("train:\n  lr: 0.01\n",
         Map.of("train.lr", "0.5", "train.sweep.lr", "0.1,0.01", "finetune.modes", "[scratch]"));
-    assertThat(c.train().lr()).isEqualTo(0.5);
+    assertThat(c.train().optimization().lr()).isEqualTo(0.5);
     assertThat(c.train().sweep()).containsEntry("lr", List.of("0.1", "0.01"));
     assertThat(c.finetune().modes()).containsExactly("scratch");
   }

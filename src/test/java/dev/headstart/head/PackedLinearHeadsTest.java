@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import dev.headstart.config.RecordBinder;
+import dev.headstart.config.OptimizerKind;
 import dev.headstart.config.TrainConfig;
 import dev.headstart.features.FeatureStoreReader;
 import dev.headstart.features.SyntheticStore;
@@ -106,8 +107,8 @@ class PackedLinearHeadsTest {
     for (String s : List.of("sgd", "adam", "sgd", "sgd")) c.add(config(Map.of("optimizer", s)));
     c.add(config(Map.of("head", "mlp", "dropout", 0.0)));
     assertThat(HeadTrainer.groups(c, true, 2)).isEqualTo(Map.of(
-        GroupKey.packed("sgd", 0), List.of(0, 2), GroupKey.packed("adam", 0), List.of(1),
-        GroupKey.packed("sgd", 1), List.of(3), GroupKey.AUTOGRAD, List.of(4)));
+        GroupKey.packed(OptimizerKind.SGD, 0), List.of(0, 2), GroupKey.packed(OptimizerKind.ADAM, 0), List.of(1),
+        GroupKey.packed(OptimizerKind.SGD, 1), List.of(3), GroupKey.AUTOGRAD, List.of(4)));
     assertThat(HeadTrainer.groups(c, false, 2)).isEqualTo(Map.of(GroupKey.AUTOGRAD, List.of(0, 1, 2, 3, 4)));
   }
 

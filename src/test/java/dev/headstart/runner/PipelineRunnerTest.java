@@ -60,7 +60,7 @@ class PipelineRunnerTest {
           Files.writeString(features.resolve("manifest.json"),
               "{\"fingerprint\":\"" + Hashing.sha256(dir.resolve("bb/net.pt")) + "\"}");
         }
-        case TRAIN -> writeRun("head-lr" + c.train().lr(), c.train().lr());
+        case TRAIN -> writeRun("head-lr" + c.train().optimization().lr(), c.train().optimization().lr());
         case FINETUNE -> writeRun("finetune-e" + c.finetune().epochs(), c.finetune().epochs());
         case REPORT -> {
           Files.createDirectories(dir.resolve("reports"));
@@ -108,7 +108,7 @@ class PipelineRunnerTest {
     PipelineRunner.Outcome o = run(Map.of("train.lr", "0.25"), plain());
     assertThat(executed).containsExactly("train", "report");
     assertThat(o.decisions().get(1).reason())
-        .contains("train.lr: " + dev.headstart.config.TrainConfig.DEFAULTS.lr() + " -> 0.25");
+        .contains("train.lr: " + dev.headstart.config.TrainConfig.DEFAULTS.optimization().lr() + " -> 0.25");
     assertThat(Files.exists(dir.resolve("runs/head-lr0.25/metrics.json"))).isTrue();
   }
 
