@@ -69,6 +69,32 @@ class PipelineConfigLoaderTest {
   }
 
   @Test
+  void sharedSettingsAreWrittenFlatAndEachSectionStatesItsOwnLimits() throws Exception {
+    PipelineConfig c = load("train:\n  optimizer: ADAMW\n  scheduler: cosine\n  head: mlp\n"
+        + "finetune:\n  optimizer: adamw\n  step_size: 3\n", Map.of("train.momentum", "0.5"));
+    assertThat(c.train().optimization().optimizer()).isEqualTo(OptimizerKind.ADAMW);
+    assertThat(c.train().optimization().momentum()).isEqualTo(0.5);
+    assertThat(c.train().schedule().scheduler()).isEqualTo(SchedulerKind.COSINE);
+    assertThat(c.train().classifier().head()).isEqualTo(HeadKind.MLP);
+    assertThat(c.finetune().schedule().stepSize()).isEqualTo(3);
+    // config.json, fingerprints and run names see the keys flat, choices in lower case, in pipeline.yaml's order
+    assertThat(RecordBinder.toMap(c.train()).keySet()).containsSubsequence("name", "head", "hidden", "dropout",
+        "standardize", "optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs", "scheduler",
+        "step_size", "gamma", "label_smoothing");
+    assertThat(RecordBinder.toMap(c.train())).containsEntry("optimizer", "adamw").containsEntry("head", "mlp");
+    assertThatThrownBy(() -> load("finetune:\n  optimizer: adam\n", Map.of()))
+        .hasMessageContaining("'finetune.optimizer' must be one of [adamw, sgd], got 'adam'");
+    assertThatThrownBy(() -> load("train:\n  optimizer: sdg\n", Map.of()))
+        .hasMessageContaining("'train.optimizer' must be one of [sgd, adam, adamw], got 'sdg'")
+        .hasMessageContaining("did you mean 'sgd'");
+    assertThatThrownBy(() -> load("finetune:\n  batch_size: 0\n", Map.of()))
+        .hasMessageContaining("'finetune.batch_size'");
+    assertThat(load("train:\n  batch_size: 0\n", Map.of()).train().batchSize()).isZero();
+    assertThatThrownBy(() -> load("train:\n  step_siz: 3\n", Map.of()))
+        .hasMessageContaining("did you mean 'step_size'");
+  }
+
+  @Test
   void badOverrideSyntaxIsExplained() {
     assertThatThrownBy(() -> PipelineConfigLoader.parseAssignment("train.lr"))
         .hasMessageContaining("section.key=value");
