@@ -35,8 +35,6 @@ mkdir -p $OUT/fashion && cp examples/fashion5/backbone/fashion_squeezenet* $OUT/
 [[ -d $OUT/images/train ]] || $PY bench/reference.py images --out $OUT/images >&2
 [[ $OUT/matmul/matmul.json -nt bench/export_matmul.py && -f $OUT/matmul/matmul_bf16.pt ]] ||
   $PY bench/export_matmul.py --out $OUT/matmul >&2
-# products per call of the exported modules, as export_matmul.py wrote them (MatmulRate's 4th argument)
-MATMUL_REPS=$(jq -r .products_per_call $OUT/matmul/matmul.json)
 MATMUL_N=2048 MATMUL_CALLS=8
 bin/headstart --version >/dev/null   # builds target/headstart.jar when sources changed
 mvn -o -q -B test-compile >&2
@@ -94,9 +92,7 @@ FWD_JAVA=("${JAVA[@]}" -Dai.djl.pytorch.num_threads=$CORES)
 record resnet18 $PY bench/reference.py flops --arch resnet18 --input-size 224
 record fashion $PY bench/reference.py flops --arch squeezenet1_1 --input-size 64
 # the matmul rate now and again at the end (the report takes the best: a busy moment only lowers it)
-MATMUL_FIELDS="\"products_per_call\": $MATMUL_REPS, \"calls\": $MATMUL_CALLS, "
-EXTRA_FIELDS=$MATMUL_FIELDS record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul $MATMUL_N \
-  $MATMUL_CALLS $MATMUL_REPS
+record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul $MATMUL_N $MATMUL_CALLS
 
 # ---------------------------------------------------------------- per backbone
 for case in resnet18 fashion; do
@@ -160,8 +156,7 @@ for case in resnet18 fashion; do
   fi
 done
 
-EXTRA_FIELDS=$MATMUL_FIELDS record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul $MATMUL_N \
-  $MATMUL_CALLS $MATMUL_REPS
+record matmul "${FWD_JAVA[@]}" dev.headstart.bench.MatmulRate $OUT/matmul $MATMUL_N $MATMUL_CALLS
 
 echo "{\"run\": \"$RUN\", \"what\": \"finished\", \"at\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a $LOG
 mkdir -p "$(dirname $RECORDS)" && cat $LOG >> $RECORDS

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import dev.headstart.extract.BackboneLoader;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -22,15 +24,23 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp target/headstart.jar:target/test-classes dev.headstart.bench.MatmulRate \
- *     bench/out/matmul [n=2048] [calls=4] [products per call=4]
+ *     bench/out/matmul [n=2048] [calls=4]
  * </pre>
+ *
+ * <p>How many products one call makes is what export_matmul.py wrote into matmul.json beside the
+ * modules, so the two cannot disagree.
  */
 public final class MatmulRate {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args.length > 0 ? args[0] : "bench/out/matmul");
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
     int calls = args.length > 2 ? Integer.parseInt(args[2]) : 4;
-    int productsPerCall = args.length > 3 ? Integer.parseInt(args[3]) : 4; // REPS in export_matmul.py
+    Path spec = dir.resolve("matmul.json");
+    if (!Files.isRegularFile(spec)) {
+      throw new IllegalStateException(spec + " is missing: re-run /usr/bin/python3 bench/export_matmul.py --out " + dir);
+    }
+    int productsPerCall = JsonParser.parseString(Files.readString(spec)).getAsJsonObject()
+        .get("products_per_call").getAsInt();
     for (String precision : new String[] {"fp32", "bf16"}) {
       Path file = dir.resolve("matmul_" + precision + ".pt");
       try (ZooModel<NDList, NDList> model = BackboneLoader.loadTorchScript(file, Device.cpu(), false);
@@ -53,9 +63,10 @@ public final class MatmulRate {
           total += gflops;
         }
         System.out.printf(Locale.ROOT,
-            "{\"what\": \"matmul\", \"precision\": \"%s\", \"n\": %d, \"gflops\": %.1f, \"gflops_mean\": %.1f, "
-                + "\"intra_op_threads\": \"%s\"}%n",
-            precision, n, best, total / calls, System.getProperty("ai.djl.pytorch.num_threads", "default"));
+            "{\"what\": \"matmul\", \"precision\": \"%s\", \"n\": %d, \"products_per_call\": %d, "
+                + "\"calls\": %d, \"gflops\": %.1f, \"gflops_mean\": %.1f, \"intra_op_threads\": \"%s\"}%n",
+            precision, n, productsPerCall, calls, best, total / calls,
+            System.getProperty("ai.djl.pytorch.num_threads", "default"));
       }
     }
   }
