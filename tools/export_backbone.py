@@ -337,7 +337,7 @@ class Bfloat16Compute(nn.Module):
     """float32 in, float32 out, bfloat16 inside: the reduced-precision path for CPUs with
     AVX-512 BF16 / AMX. The cast lives in the TorchScript file because DJL's PyTorch engine
     cannot hold bfloat16 tensors itself. Channels-last as well: oneDNN's bf16 convolutions
-    gain little in the default layout (bench/extract-results.md: 16.6 vs 34.0 images/s)."""
+    gain little in the default layout."""
 
     def __init__(self, m: nn.Module, channels_last: bool = True):
         super().__init__()
