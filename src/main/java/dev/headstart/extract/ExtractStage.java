@@ -167,7 +167,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   /**
    * Decoding threads: as configured, or a third of the cores (at least one). The forward pass
    * is the heavier half of the work and libtorch spreads it over the cores itself; more decoders
-   * only steal its cores (measured in bench/extract.sh, see bench/results-extract.md).
+   * only steal its cores (bench/compare.sh compares the settings).
    */
   static int decodeThreads(int configured) {
     if (configured > 0) return configured;
@@ -177,8 +177,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   /**
    * libtorch's threads: as configured, or the cores the decoders leave (at least one). Never
    * more: an OpenMP forward pass waits at every barrier for its slowest thread, so one decoder
-   * preempting one of its threads stalls all of them. On the 2-core machine, 1 decoder + 2
-   * intra-op threads extracted the bundled example at 18-23 images/s, 1 + 1 at 112-116.
+   * preempting one of its threads stalls all of them (on two cores, oversubscribing slows the
+   * bundled example several times over).
    */
   static int intraOpThreads(int configured, int decodeThreads) {
     if (configured > 0) return configured;

@@ -9,9 +9,9 @@ import java.util.function.IntConsumer;
  * (decoders, and libtorch on the cores they leave), libtorch on every core, or a decoder on every
  * core. The split is right when decoding and the forward pass cost about the same (the bundled
  * example): an OpenMP forward pass stalls at each barrier when a decoder preempts one of its
- * threads. When the forward pass is the bottleneck by a wide margin (ResNet-18 fp32 at 224 px:
- * ~25 ms per image on one thread against ~10 ms to decode), the decoders idle and the forward pass
- * is better spread over every core (bench/results.md: 31.8 → ~48 images/s). When decoding is
+ * threads. When the forward pass is the bottleneck by a wide margin (ResNet-18 fp32 at 224 px
+ * costs a few times what decoding its image does), the decoders idle and the forward pass is
+ * better spread over every core (bench/results.md compares the two settings). When decoding is
  * the bottleneck (a fast backbone, or any backbone on a GPU), more decoders help.
  *
  * <p>The model, per image: decode = a decoder's time, forward = the forward pass's time on its

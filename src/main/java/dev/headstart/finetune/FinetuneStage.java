@@ -50,8 +50,8 @@ public final class FinetuneStage implements Stage<FinetuneStage.Result> {
    * Gives libtorch the cores the image threads leave (at least one), unless
    * -Dai.djl.pytorch.num_threads says otherwise. Never more: an OpenMP forward or backward pass
    * waits at every barrier for its slowest thread, so an image thread preempting one of its
-   * threads stalls them all. On the 2-core machine one epoch of the bundled example took 42.6 s
-   * with libtorch's default of 2 threads and 2.7 s with 1.
+   * threads stalls them all (on two cores, libtorch's default of every core made the bundled
+   * example's epochs an order of magnitude slower).
    */
   static int useCoresLeft(int imageThreads) {
     int threads = LibtorchThreads.orUser(Math.max(1, Runtime.getRuntime().availableProcessors() - imageThreads));

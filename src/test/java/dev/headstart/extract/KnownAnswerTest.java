@@ -111,6 +111,33 @@ class KnownAnswerTest {
     }
   }
 
+  @Test
+  void aCardWithoutAKnownAnswerIsCheckedAgainstItsUnfrozenTwinOrNamedAsUnchecked() throws Exception {
+    copyTinyCnn();
+    writeCard(card -> card.remove("probe"));
+    java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+    dev.headstart.core.Reporter reporter = dev.headstart.core.Reporter.of(new java.io.PrintStream(said, true));
+    BackboneSource source = BackboneLoader.locate(new BackboneConfig("tiny_cnn.pt", "", "cpu"), dir);
+    try (Backbone b = BackboneLoader.load(source, ai.djl.Device.cpu(), "fp32", null, reporter)) {
+      assertThat(b.probe().passed()).isTrue();
+      assertThat(b.probe().reference()).isEqualTo("unfrozen twin tiny_cnn-trainable.pt on this machine");
+    }
+    // the twin answers for the frozen file: another net in its place is caught
+    Files.copy(OTHER_NET, dir.resolve("tiny_cnn.pt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThatThrownBy(() -> BackboneLoader.load(BackboneLoader.locate(new BackboneConfig("tiny_cnn.pt", "", "cpu"), dir),
+        ai.djl.Device.cpu(), "fp32", null, reporter))
+        .isInstanceOf(UserException.class).hasMessageContaining("disagrees with its known answer");
+    // no twin either: used, and said once
+    Files.delete(dir.resolve("tiny_cnn-trainable.pt"));
+    Files.copy(BACKBONES.resolve("tiny_cnn.pt"), dir.resolve("tiny_cnn.pt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (Backbone b = BackboneLoader.load(BackboneLoader.locate(new BackboneConfig("tiny_cnn.pt", "", "cpu"), dir),
+        ai.djl.Device.cpu(), "fp32", null, reporter)) {
+      assertThat(b.probe()).isNull();
+    }
+    assertThat(said.toString()).contains("warning: backbone tiny_cnn.pt has no known answer in its model card")
+        .contains("--add-probe");
+  }
+
   private void copyTinyCnn() throws IOException {
     for (String f : List.of("tiny_cnn.pt", "tiny_cnn-trainable.pt")) Files.copy(BACKBONES.resolve(f), dir.resolve(f));
   }
