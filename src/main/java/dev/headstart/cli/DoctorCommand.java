@@ -11,6 +11,7 @@ import dev.headstart.engine.EngineChoices;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.EngineVersions;
 import dev.headstart.engine.Isa;
+import dev.headstart.engine.NativeEnv;
 import dev.headstart.engine.Workload;
 import dev.headstart.extract.BackboneLoader;
 import dev.headstart.extract.BackboneSource;
@@ -76,7 +77,7 @@ public final class DoctorCommand implements Callable<Integer> {
     out.println("threads: " + cpu.cores() + " cores; libtorch intra-op threads "
         + (threads > 0 ? threads + " (-Dai.djl.pytorch.num_threads)"
             : "per stage (extract balances them against decoders, finetune gives libtorch the cores left, train uses 1)"));
-    if (NativeEnvView.given()) {
+    if (NativeEnv.givenAtStart(EngineGuard.ISA_VARIABLE)) {
       out.println("environment: " + EngineGuard.ISA_VARIABLE + "=" + System.getenv(EngineGuard.ISA_VARIABLE)
           + " is set, so headstart uses it as given (the known-answer check still guards it)");
     }
@@ -221,13 +222,6 @@ public final class DoctorCommand implements Callable<Integer> {
       return n == 0 ? "none seen by this libtorch (CPU build, or no CUDA driver)" : n + " CUDA device(s)";
     } catch (RuntimeException | LinkageError e) {
       return "unknown (" + e.getMessage() + ")";
-    }
-  }
-
-  /** Whether the JVM started with oneDNN's cap set. */
-  private static final class NativeEnvView {
-    static boolean given() {
-      return dev.headstart.engine.NativeEnv.givenAtStart(EngineGuard.ISA_VARIABLE);
     }
   }
 }

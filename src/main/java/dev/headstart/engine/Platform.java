@@ -33,7 +33,7 @@ public final class Platform {
   }
 
   /** One line for reports: "AMD EPYC · oneDNN AVX (engine check) · libtorch 2.7.1 · cpu fp32". */
-  public static String line(Map<String, ?> platform) {
+  public static String line(Map<?, ?> platform) {
     if (platform == null) return "";
     return platform.get("cpu_model") + " · oneDNN " + platform.get("onednn_max_cpu_isa") + " ("
         + platform.get("chosen_by") + ") · libtorch " + platform.get("libtorch") + " · "

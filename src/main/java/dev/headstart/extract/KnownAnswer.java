@@ -1,5 +1,6 @@
 package dev.headstart.extract;
 
+import dev.headstart.core.UserException;
 import dev.headstart.engine.EngineBattery;
 import dev.headstart.engine.ProbeInput;
 import java.util.List;
@@ -27,6 +28,11 @@ public final class KnownAnswer {
     if (shape == null || shape.length != 4 || shape[1] != 3 || shape[2] != shape[3]) {
       throw new IllegalArgumentException("model card probe of " + backbone.source().uri()
           + " has shape " + java.util.Arrays.toString(shape) + ", not [N,3,S,S]");
+    }
+    if (!ProbeInput.GENERATOR.equals(probe.input())) {
+      throw new UserException("model card of " + backbone.source().uri() + " has a probe made with input '"
+          + probe.input() + "', which this headstart does not know (it knows " + ProbeInput.GENERATOR
+          + "); re-make it with /usr/bin/python3 tools/export_backbone.py --add-probe CARD.json");
     }
     long t0 = System.nanoTime();
     float[] input = ProbeInput.generate(shape, probe.seed());

@@ -1,6 +1,7 @@
 package dev.headstart.report;
 
 import dev.headstart.core.Reporter;
+import dev.headstart.engine.Platform;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.ManifestIO;
 import java.io.IOException;
@@ -46,12 +47,7 @@ public record ExtractInfo(String store, double seconds, int trainImages, int cla
     if (backbone == null) return "";
     StringBuilder sb = new StringBuilder("Features: ").append(backbone.get("name"));
     if (backbone.get("file_role") != null) sb.append(" (").append(backbone.get("file_role")).append(" file)");
-    Object platform = backbone.get("platform");
-    if (platform instanceof Map<?, ?> p) {
-      sb.append(" on ").append(p.get("cpu_model")).append(" · oneDNN ").append(p.get("onednn_max_cpu_isa"))
-          .append(" (").append(p.get("chosen_by")).append(") · libtorch ").append(p.get("libtorch")).append(" · ")
-          .append(p.get("device")).append(' ').append(p.get("precision"));
-    }
+    if (backbone.get("platform") instanceof Map<?, ?> p) sb.append(" on ").append(Platform.line(p));
     Object probe = backbone.get("probe");
     if (probe instanceof Map<?, ?> r) {
       Object diff = r.get("max_relative_diff");

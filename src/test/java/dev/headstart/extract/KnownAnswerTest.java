@@ -80,6 +80,16 @@ class KnownAnswerTest {
   }
 
   @Test
+  void aProbeMadeWithAnUnknownInputIsRefusedNotGuessed() throws Exception {
+    copyTinyCnn();
+    writeCard(card -> card.getAsJsonObject("probe").addProperty("input", "hash64-v9"));
+    assertThatThrownBy(() -> BackboneLoader.load(new BackboneConfig("tiny_cnn.pt", "", "cpu"), dir))
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining("input 'hash64-v9', which this headstart does not know")
+        .hasMessageContaining("--add-probe");
+  }
+
+  @Test
   void theCommandLineTriesEverySaferCapInAFreshJvmThenStopsWithExit2AndWritesNothing() throws Exception {
     copyTinyCnn();
     writeCard(card -> perturb(card, 0.5));
