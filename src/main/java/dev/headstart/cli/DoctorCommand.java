@@ -4,7 +4,7 @@ import dev.headstart.core.UserException;
 
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
-import dev.headstart.engine.ChildJvm;
+import dev.headstart.engine.CrashSafeChild;
 import dev.headstart.engine.CpuInfo;
 import dev.headstart.engine.EngineChoice;
 import dev.headstart.engine.EngineChoices;
@@ -16,11 +16,8 @@ import dev.headstart.engine.Workload;
 import dev.headstart.extract.BackboneLoader;
 import dev.headstart.extract.BackboneSource;
 import dev.headstart.extract.ProbeMain;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -162,36 +159,14 @@ public final class DoctorCommand implements Callable<Integer> {
     List<String> args = new ArrayList<>(List.of(pipeline.baseDir().toAbsolutePath().toString(),
         pipeline.backbone().uri(), pipeline.backbone().card()));
     args.addAll(roles);
-    List<String> cmd = ChildJvm.command(ProbeMain.class.getName(), args, false);
-    cmd.add(1, "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "headstart-doctor-hs_err_%p.log"));
-    cmd.add(2, "-XX:-CreateCoredumpOnCrash");
-    Process p = ChildJvm.builder(cmd, isa).redirectErrorStream(true).start();
+    CrashSafeChild child = CrashSafeChild.run(ProbeMain.class.getName(), args, isa,
+        Path.of(System.getProperty("java.io.tmpdir")), ProbeMain.START, ProbeMain.RESULT, 600);
     Map<String, String> results = new LinkedHashMap<>();
-    String started = null;
-    String signal = null;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith(ProbeMain.START)) {
-          started = line.substring(ProbeMain.START.length());
-        } else if (line.startsWith(ProbeMain.RESULT)) {
-          String rest = line.substring(ProbeMain.RESULT.length());
-          int sp = rest.indexOf(' ');
-          results.put(rest.substring(0, sp), format(rest.substring(sp + 1)));
-          started = null;
-        } else if (line.matches("^#\\s+SIG.*") && signal == null) {
-          signal = line.replaceFirst("^#\\s*", "");
-        }
-      }
+    for (String rest : child.results()) {
+      int sp = rest.indexOf(' ');
+      results.put(rest.substring(0, sp), format(rest.substring(sp + 1)));
     }
-    int exit;
-    try {
-      exit = p.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    if (started != null) results.put(started, "CRASHED (exit " + exit + (signal != null ? ", " + signal : "") + ")");
+    if (child.diedIn() != null) results.put(child.diedIn(), "CRASHED (" + child.detail() + ")");
     return results;
   }
 

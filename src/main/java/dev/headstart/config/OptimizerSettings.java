@@ -15,5 +15,4 @@ public record OptimizerSettings(OptimizerKind optimizer, double lr, double momen
     Check.fraction(section + ".momentum", momentum);
     Check.nonNegative(section + ".weight_decay", weightDecay);
   }
-
 }

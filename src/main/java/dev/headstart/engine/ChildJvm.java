@@ -47,12 +47,11 @@ public final class ChildJvm {
     return cmd;
   }
 
-  /** A process builder for the command with oneDNN capped at isa and libtorch's logs quiet. */
+  /** A process builder for the command with oneDNN capped at isa. */
   public static ProcessBuilder builder(List<String> command, Isa isa) {
     ProcessBuilder pb = new ProcessBuilder(command);
     Map<String, String> env = pb.environment();
     env.put(EngineGuard.ISA_VARIABLE, isa.envValue);
-    env.putIfAbsent(EngineGuard.LOG_VARIABLE, "ERROR");
     return pb;
   }
 }

@@ -1,9 +1,6 @@
 package dev.headstart.engine;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -13,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -108,46 +104,14 @@ public final class EngineCheck {
 
   private ChildRun runChild(Isa isa, Set<Workload> workloads) throws IOException {
     String list = workloads.stream().map(Enum::name).collect(Collectors.joining(","));
-    List<String> cmd = ChildJvm.command(batteryMain,
-        List.of("--workloads", list, "--nets", workDir.resolve("nets").toString()), false);
-    cmd.add(1, "-XX:ErrorFile=" + workDir.resolve("hs_err_%p.log"));
-    cmd.add(2, "-XX:-CreateCoredumpOnCrash");
     log.accept("  oneDNN " + isa.envValue + ": " + list.toLowerCase().replace('_', ' '));
-    ProcessBuilder pb = ChildJvm.builder(cmd, isa).redirectErrorStream(true);
-    Process p = pb.start();
-    List<String[]> results = new ArrayList<>();
-    String[] started = null;
-    StringBuilder crash = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith(EngineBatteryMain.START)) {
-          started = line.substring(EngineBatteryMain.START.length()).split(" ");
-        } else if (line.startsWith(EngineBatteryMain.RESULT)) {
-          results.add(line.substring(EngineBatteryMain.RESULT.length()).split(" "));
-          started = null;
-        } else if (line.matches("^#\\s+SIG.*") || line.startsWith("# C  [")) {
-          if (crash.length() < 600) crash.append(line.replaceFirst("^#\\s*", "")).append("; ");
-        }
-      }
-    }
-    int exit;
-    try {
-      if (!p.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        crash.append("timed out after ").append(CHILD_TIMEOUT_SECONDS).append(" s");
-      }
-      exit = p.waitFor();
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("engine check interrupted", e);
-    }
-    if (exit == 0 && started == null) return new ChildRun(results, null, null);
-    String detail = "exit " + exit + (crash.length() > 0 ? ": " + crash.toString().trim() : "");
-    String[] crashedIn = started != null ? new String[] {started[0], started[1]}
-        : new String[] {"(start-up)", "-"};
-    if (started == null && !results.isEmpty()) crashedIn = null; // finished its cases, failed on exit
-    return new ChildRun(results, crashedIn, detail);
+    CrashSafeChild child = CrashSafeChild.run(batteryMain,
+        List.of("--workloads", list, "--nets", workDir.resolve("nets").toString()), isa, workDir,
+        EngineBatteryMain.START, EngineBatteryMain.RESULT, CHILD_TIMEOUT_SECONDS);
+    List<String[]> results = child.results().stream().map(r -> r.split(" ")).toList();
+    if (!child.died()) return new ChildRun(results, null, null);
+    String[] diedIn = child.diedIn() != null ? child.diedIn().split(" ")
+        : results.isEmpty() ? new String[] {"(start-up)", "-"} : null; // null: finished its cases, failed on exit
+    return new ChildRun(results, diedIn == null ? null : new String[] {diedIn[0], diedIn[1]}, child.detail());
   }
 }

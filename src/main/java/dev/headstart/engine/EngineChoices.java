@@ -35,7 +35,7 @@ public final class EngineChoices {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       String text = String.join("\n", cpu.vendor(), cpu.model(), cpu.family(), String.join(" ",
           new java.util.TreeSet<>(cpu.flags())), EngineVersions.LIBTORCH, EngineVersions.DJL,
-          HeadstartVersion.VERSION, "battery-cases-" + EngineBattery.CONVS.size());
+          HeadstartVersion.VERSION, EngineBattery.CONVS.toString());
       md.update(text.getBytes(StandardCharsets.UTF_8));
       try (InputStream in = EngineChoices.class.getResourceAsStream("battery/battery.json")) {
         if (in != null) md.update(in.readAllBytes());

@@ -10,12 +10,12 @@ import java.util.function.Consumer;
 /**
  * Applies the engine check's choice to this process before libtorch loads: the safest of the caps
  * its workloads need is set as ONEDNN_MAX_CPU_ISA (through setenv, which oneDNN reads when it
- * starts), and libtorch's C++ warnings (NNPACK's "Unsupported hardware" on CPUs that hide their
- * caches) are turned off. A cap the user or a parent process gave in the environment is kept: the
+ * starts). A cap the user or a parent process gave in the environment is kept: the
  * backbone's known-answer check still guards it.
  */
 public final class EngineGuard {
   public static final String ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
+  /** A log level the user asks of libtorch; anything but ERROR keeps its warnings (QuietLibtorch). */
   public static final String LOG_VARIABLE = "TORCH_CPP_LOG_LEVEL";
   /** Set by a parent that re-ran a command under a safer cap: why it did. */
   public static final String FALLBACK_VARIABLE = "HEADSTART_ENGINE_FALLBACK";
@@ -64,7 +64,6 @@ public final class EngineGuard {
   }
 
   public static synchronized Applied prepare(Set<Workload> workloads, Consumer<String> notice) {
-    if (!NativeEnv.givenAtStart(LOG_VARIABLE) && !NativeEnv.libtorchLoaded()) NativeEnv.set(LOG_VARIABLE, "ERROR");
     Isa current = Isa.parse(NativeEnv.get(ISA_VARIABLE));
     if (NativeEnv.givenAtStart(ISA_VARIABLE)) {
       String fallback = System.getenv(FALLBACK_VARIABLE);

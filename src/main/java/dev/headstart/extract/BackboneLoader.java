@@ -157,13 +157,8 @@ public final class BackboneLoader {
    */
   private static Backbone fallBack(BackboneSource source, Device device, String precision, ProbeResult failed,
       Reporter reporter) {
-    Isa current = EngineGuard.applied().isa();
-    Isa safer = current.safer(CpuInfo.current().flags());
-    String what = "backbone " + source.uri() + " (" + failed.file() + " file) disagrees with its known answer "
-        + "under oneDNN " + current.envValue + ": " + failed.diffText() + ", tolerance " + failed.tolerance();
-    if (safer != null && EngineGuard.relaunchAllowed()) {
-      throw new SaferEngineNeeded(safer, what);
-    }
+    String what = disagreement("backbone " + source.uri() + " (" + failed.file() + " file)", failed);
+    Isa safer = relaunchUnderSaferCap(what);
     if (!precision.equals("bf16") && source.cardFile() != null && source.card().trainableFile() != null) {
       Path trainable = source.trainableFile();
       Backbone unfrozen = open(source, trainable, device, precision, null);
@@ -179,9 +174,7 @@ public final class BackboneLoader {
       if (second != null) what += "; the unfrozen file " + trainable.getFileName() + " too: " + second.diffText();
     }
     throw new UserException(what + ". headstart will not compute features with it. Try: `headstart doctor` "
-        + "(which oneDNN caps pass on this CPU)"
-        + (safer != null ? "; " + EngineGuard.ISA_VARIABLE + "=" + safer.envValue + " in the environment" : "")
-        + "; re-exporting the backbone with tools/export_backbone.py --no-channels-last"
+        + "(which oneDNN caps pass on this CPU)" + saferCapHint(safer) + "; re-exporting the backbone with tools/export_backbone.py --no-channels-last"
         + (precision.equals("bf16") ? "; extract.precision fp32" : ""));
   }
 
@@ -196,16 +189,32 @@ public final class BackboneLoader {
     try {
       ProbeResult r = KnownAnswer.check(b, "trainable", "fp32");
       if (r.passed()) return r;
-      Isa current = EngineGuard.applied().isa();
-      Isa safer = current.safer(CpuInfo.current().flags());
-      String what = "trainable backbone " + file + " disagrees with its known answer under oneDNN "
-          + current.envValue + ": " + r.diffText() + ", tolerance " + r.tolerance();
-      if (safer != null && EngineGuard.relaunchAllowed()) throw new SaferEngineNeeded(safer, what);
+      String what = disagreement("trainable backbone " + file, r);
+      Isa safer = relaunchUnderSaferCap(what);
       throw new UserException(what + ". headstart will not train it on this engine. Try `headstart doctor`"
-          + (safer != null ? "; " + EngineGuard.ISA_VARIABLE + "=" + safer.envValue + " in the environment" : ""));
+          + saferCapHint(safer));
     } finally {
       b.close();
     }
+  }
+
+  private static String disagreement(String what, ProbeResult r) {
+    return what + " disagrees with its known answer under oneDNN " + r.isa() + ": " + r.diffText()
+        + ", tolerance " + r.tolerance();
+  }
+
+  /**
+   * Under the command line, the same command again under the next safer cap (nothing is written
+   * yet); otherwise that cap, or null at the safest, for the caller to go on or name.
+   */
+  private static Isa relaunchUnderSaferCap(String why) {
+    Isa safer = EngineGuard.applied().isa().safer(CpuInfo.current().flags());
+    if (safer != null && EngineGuard.relaunchAllowed()) throw new SaferEngineNeeded(safer, why);
+    return safer;
+  }
+
+  private static String saferCapHint(Isa safer) {
+    return safer == null ? "" : "; " + EngineGuard.ISA_VARIABLE + "=" + safer.envValue + " in the environment";
   }
 
   /** One file's known-answer result (no fallback): for the doctor. */
