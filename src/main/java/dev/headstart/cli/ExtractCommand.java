@@ -21,16 +21,19 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Runs the frozen backbone once over every image of data.root (train/, val/",
-      "and test/ class folders) and writes one feature row per image (and per",
-      "augmented view) to Parquet parts under extract.out. manifest.json records",
-      "the backbone, preprocessing, classes, counts, timings and every skipped",
-      "file with its reason.",
+      "Runs the frozen backbone over the images of data.root (train/, val/ and",
+      "test/ class folders) and stores one feature row per image content (and per",
+      "augmented view) in Parquet under extract.out, keyed by the file's SHA-256.",
+      "index.parquet maps every path to its hash, split and class; manifest.json",
+      "records the backbone, preprocessing, classes, counts, timings, skipped files",
+      "with their reasons and images whose bytes appear under two classes.",
       "",
-      "Rerunning is cheap: a finished store with the same inputs is left alone,",
-      "and an interrupted extract continues from its last finished part. Features",
-      "from another backbone or preprocessing are never mixed in: replacing them",
-      "needs --overwrite.",
+      "Rerunning costs only what changed: new images get one forward pass each;",
+      "moved, renamed, relabelled or deleted images none (unchanged files are not",
+      "even read again: a (path, size, mtime) cache keeps their hashes). Another",
+      "backbone's features go beside these, so switching back costs nothing. A",
+      "killed extract keeps every part it finished. --gc removes the rows of images",
+      "no longer listed.",
       "",
       "Example: ./extract --data examples/fashion5/images --out work/features",
       ""
@@ -80,7 +83,7 @@ public final class ExtractCommand implements Callable<Integer> {
   Long maxPixels;
 
   @Option(names = "--part-rows", paramLabel = "N",
-      description = "Rows per Parquet part; an interrupted extract resumes per part (extract.part_rows).")
+      description = "Rows per Parquet part; a killed extract keeps every finished part (extract.part_rows).")
   Integer partRows;
 
   @Option(names = "--precision", paramLabel = "fp32|bf16",
@@ -91,8 +94,24 @@ public final class ExtractCommand implements Callable<Integer> {
   Boolean strict;
 
   @Option(names = "--overwrite",
-      description = "Replace the features in extract.out, even when another backbone or preprocessing made them (extract.overwrite).")
+      description = "Compute this backbone's features again instead of reusing the stored ones; other backbones'"
+          + " features stay (extract.overwrite). Also replaces a store of the earlier layout.")
   Boolean overwrite;
+
+  @Option(names = "--gc",
+      description = "Afterwards remove the feature rows (of every backbone) of images no longer in the folder, and"
+          + " rewrite parts left sparse (extract.gc).")
+  Boolean gc;
+
+  @Option(names = "--compact-below", paramLabel = "SHARE",
+      description = "With --gc: rewrite parts whose share of still-listed rows is below SHARE; 0 = only delete"
+          + " parts with none (extract.compact_below, default 0.5).")
+  Double compactBelow;
+
+  @Option(names = "--migrate",
+      description = "Convert a store written by an earlier headstart (parts per split) into this layout without"
+          + " running the backbone again; only for the same backbone and preprocessing (extract.migrate).")
+  Boolean migrate;
 
   @Override
   public Integer call() {
@@ -110,6 +129,9 @@ public final class ExtractCommand implements Callable<Integer> {
     config.override("extract.precision", precision);
     config.override("extract.strict", strict);
     config.override("extract.overwrite", overwrite);
+    config.override("extract.gc", gc);
+    config.override("extract.compact_below", compactBelow);
+    config.override("extract.migrate", migrate);
     PipelineConfig pipeline = config.load();
     EngineGuard.prepare(EnumSet.of("bf16".equals(pipeline.extract().precision())
         ? Workload.BF16_INFERENCE : Workload.FP32_INFERENCE));

@@ -77,10 +77,9 @@ public final class RunCommand implements Callable<Integer> {
         PipelineStage.TRAIN, new TrainStage(), PipelineStage.FINETUNE, new FinetuneStage(),
         PipelineStage.REPORT, new ReportStage());
     Reporter reporter = Reporter.stderr();
-    PipelineRunner runner = new PipelineRunner(pipeline, (stage, replaceOutputs) -> {
+    PipelineRunner runner = new PipelineRunner(pipeline, stage -> {
       System.err.println("run: " + stage.id() + " ...");
-      PipelineConfig settings = replaceOutputs
-          ? pipeline.withExtract(pipeline.extract().withOverwrite(true)) : pipeline;
+      PipelineConfig settings = pipeline;
       if (stage == PipelineStage.TRAIN) TrainCommand.oneLibtorchThreadForHeads();
       try {
         stages.get(stage).run(settings, reporter);

@@ -20,6 +20,10 @@ import java.util.List;
  * @param intraOpThreads libtorch threads of one forward pass; 0 = start with the cores the decoders
  *     leave and let the first batches decide whether every core is faster (the forward pass the
  *     bottleneck)
+ * @param gc after extracting, remove the feature rows of images no longer in the listing (of
+ *     every backbone in the store) and compact the parts they leave sparse
+ * @param compactBelow with gc: parts whose share of live rows is below this are rewritten
+ * @param migrate convert a store of the earlier per-split layout instead of refusing it
  */
 public record ExtractConfig(
     String out,
@@ -32,9 +36,14 @@ public record ExtractConfig(
     int partRows,
     boolean overwrite,
     String precision,
-    int intraOpThreads) {
+    int intraOpThreads,
+    boolean gc,
+    double compactBelow,
+    boolean migrate) {
   public static final ExtractConfig DEFAULTS =
-      new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false, 2048, false, "fp32", 0);
+      new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false, 2048, false, "fp32", 0, false, 0.5, false);
+  /** Views are stored as bits of one long per image while extract looks up what it has. */
+  public static final int MAX_VIEWS = 62;
 
   public ExtractConfig {
     Check.positive("extract.batch_size", batchSize);
@@ -44,11 +53,12 @@ public record ExtractConfig(
     Check.positive("extract.part_rows", partRows);
     Check.oneOf("extract.precision", precision, List.of("fp32", "bf16"));
     Check.nonNegative("extract.intra_op_threads", intraOpThreads);
-  }
-
-  /** The same settings with extract.overwrite set: what the runner uses to replace stale features. */
-  public ExtractConfig withOverwrite(boolean value) {
-    return new ExtractConfig(out, batchSize, threads, views, seed, maxPixels, strict, partRows, value, precision,
-        intraOpThreads);
+    if (views > MAX_VIEWS) {
+      throw new ConfigException("'extract.views' must be at most " + MAX_VIEWS + ", got " + views);
+    }
+    if (!(compactBelow >= 0 && compactBelow <= 1)) {
+      throw new ConfigException("'extract.compact_below' must be a share between 0 and 1 (0 = never rewrite"
+          + " parts), got " + compactBelow);
+    }
   }
 }

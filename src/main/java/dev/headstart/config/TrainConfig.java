@@ -30,6 +30,8 @@ import java.util.Map;
  *     optimizer as one packed matrix, other heads in lockstep over shared batches (threads would
  *     not help: DJL's PyTorch engine allows one gradient collector per process, and these ops
  *     are too small to split); 0 = every point that can, 1 = one after another, each op on one thread
+ * @param labelConflicts images whose bytes appear under two classes (manifest.json's
+ *     label_conflicts): keep (each copy with its label) or drop (every copy)
  */
 public record TrainConfig(
     String features,
@@ -46,11 +48,13 @@ public record TrainConfig(
     int patience,
     boolean useViews,
     Map<String, List<String>> sweep,
-    int parallel) {
+    int parallel,
+    LabelConflictPolicy labelConflicts) {
   public static final TrainConfig DEFAULTS = new TrainConfig("", "runs", "",
       new HeadSettings(HeadKind.LINEAR, List.of(256), 0.5), true,
       new OptimizerSettings(OptimizerKind.SGD, 0.01, 0.9, 0.0), 16, 25,
-      new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0.0, 0, 0, false, Map.of(), 0);
+      new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0.0, 0, 0, false, Map.of(), 0,
+      LabelConflictPolicy.KEEP);
 
   public TrainConfig {
     classifier.check("train");

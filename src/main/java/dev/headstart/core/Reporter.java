@@ -23,6 +23,10 @@ public interface Reporter {
     info(String.format(Locale.ROOT, format, args));
   }
 
+  default void warn(String format, Object... args) {
+    warn(String.format(Locale.ROOT, format, args));
+  }
+
   /** Everything to stderr: the command line's reporter. */
   static Reporter stderr() {
     return of(System.err);

@@ -1,44 +1,66 @@
 package dev.headstart.extract;
 
-import ai.djl.pytorch.jni.JniUtils;
-
-import dev.headstart.core.UserException;
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.headstart.config.ExtractConfig;
-import dev.headstart.engine.LibtorchThreads;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.core.ProgressMeter;
 import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
-import dev.headstart.extract.ExtractState.PartRecord;
+import dev.headstart.core.UserException;
+import dev.headstart.engine.LibtorchThreads;
+import dev.headstart.features.FeatureStoreException;
+import dev.headstart.features.FeatureStoreLayout;
+import dev.headstart.features.FingerprintInfo;
+import dev.headstart.features.HadoopFs;
+import dev.headstart.features.IndexEntry;
+import dev.headstart.features.LegacyStore;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.Manifest.SkippedFile;
 import dev.headstart.features.Manifest.SplitCounts;
 import dev.headstart.features.ManifestIO;
+import dev.headstart.features.StoreGc;
+import dev.headstart.features.StoreIndex;
+import dev.headstart.features.StoredKeys;
 import dev.headstart.io.Hashing;
 import dev.headstart.io.Json;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The extract stage: the frozen backbone once over every image, features to Parquet parts and
- * provenance to manifest.json. Decides first what is already done: a finished store with the
- * same fingerprint and inputs is left alone; finished parts of an interrupted run are kept; a
- * store made by another backbone, preprocessing or class list is refused unless --overwrite.
+ * The extract stage: the frozen backbone over every image content the store lacks, features to
+ * Parquet parts keyed by content hash and view, the listing to index.parquet and provenance to
+ * manifest.json. New images cost one forward pass each; moved, renamed, relabelled or deleted
+ * ones none; features of another backbone or preprocessing live beside these under their own
+ * fingerprint, so switching back costs nothing.
  */
 public final class ExtractStage implements Stage<ExtractStage.Result> {
-  /** What an extract did. */
-  public record Result(Manifest manifest, boolean upToDate, int imagesRun, int partsKept, int partsWritten,
-      String location) {}
+  /**
+   * What an extract did.
+   *
+   * @param imagesRun image contents the backbone ran on
+   * @param rowsWritten feature rows computed and stored
+   * @param rowsReused rows the listing needs that the store already held
+   * @param gc what --gc removed, or null
+   */
+  public record Result(Manifest manifest, boolean upToDate, int imagesRun, long rowsWritten, long rowsReused,
+      int partsWritten, String location, StoreGc.Result gc) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(ExtractStage.class);
 
@@ -52,14 +74,14 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     ExtractConfig ex = config.extract();
     long start = System.nanoTime();
     ImageFolderDataset dataset = ImageFolderDataset.scan(config.resolvePath(config.data().root()), config.data());
-    if (ex.strict() && !dataset.skipped().isEmpty()) {
-      SkippedFile s = dataset.skipped().get(0);
-      throw new UserException("--strict: " + dataset.root().resolve(s.path()) + ": " + s.reason()
-          + "; fix or remove it, or run without --strict to skip it");
-    }
+    if (ex.strict() && !dataset.skipped().isEmpty()) throw strict(dataset, dataset.skipped().get(0));
     BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
     Preprocessor preprocessor = new Preprocessor(source.card());
     Device device = BackboneLoader.device(config.backbone().device());
+    String location = config.resolve(ex.out());
+    Path store = HadoopFs.toPath(location);
+    Configuration conf = HadoopFs.configuration();
+    String runId = runId();
     Backbone backbone = null;
     long loadNanos = 0;
     try {
@@ -74,79 +96,228 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         sha = Hashing.sha256(source.inferenceFile(ex.precision()));
       }
       Map<String, Object> preprocessing = preprocessing(preprocessor, ex);
-      StorePlan store = StorePlan.of(config.resolve(ex.out()), ex, dataset, sha, preprocessing);
-      if (store.upToDate() != null) {
-        Manifest m = store.upToDate();
-        reporter.info("extract: %s is up to date (%d classes, fingerprint %s); nothing to do",
-            store.location(), m.classes().size(), store.fingerprint().substring(0, 12));
-        return new Result(m, true, 0, store.plan().chunks().size(), 0, store.location());
-      }
-      store.running().write(store.path(), store.conf());
-      if (backbone == null) {
-        long l0 = System.nanoTime();
-        backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
-        loadNanos = System.nanoTime() - l0;
-      }
-      ManifestIO.write(store.path(),
-          manifest(ex, dataset, backbone, preprocessing, store.fingerprint(), store.done(), Map.of(), false),
-          store.conf());
+      String fingerprint = FeatureFingerprint.of(sha, preprocessing);
+      Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
+      prepareStore(store, conf, location, ex, sha, preprocessing, fingerprint, runId, reporter);
+      if (ex.overwrite()) dropRows(dir, conf, reporter);
 
-      Threads threads = Threads.of(ex);
-      int images = store.todo().stream().mapToInt(c -> c.images().size()).sum();
-      ProgressMeter progress = new ProgressMeter(reporter.progress(), images, 30, false);
-      ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor,
-          backbone, store.path(), store.conf(), store.fingerprint(), ex.batchSize(), threads.decoders(), ex.seed(),
-          ex.strict(), progress);
-      // the stages of ./run share this JVM: train and finetune get the threads they started with
-      int threadsBefore = LibtorchThreads.set(threads.intraOp());
-      ThreadBalance balancer = null;
-      if (threads.balanceTorch() || threads.balanceDecoders()) {
-        balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), threads.decoders(),
-            threads.intraOp(), backbone.device().isGpu(), threads.balanceTorch() ? JniUtils::setNumThreads : null,
-            threads.balanceDecoders() ? pipeline::allowDecoders : null, LOG::info);
-        pipeline.balanceThreads(balancer);
-      }
-      // what comes before the first image: listing, hashing, the store's first touch, the backbone
-      double setupSeconds = (System.nanoTime() - start) / 1e9;
-      try {
-        pipeline.run(store.todo(), (chunk, record) -> {
-          store.done().put(ExtractState.partKey(chunk.split(), chunk.index()), record);
-          store.running().write(store.path(), store.conf());
-        });
-      } finally {
-        LibtorchThreads.set(threadsBefore);
-      }
-      store.removeStaleParts();
+      // which bytes are listed, and which of them the store already has
+      long h0 = System.nanoTime();
+      String dataRoot = dataset.root().toAbsolutePath().normalize().toString();
+      ContentHasher hasher = new ContentHasher(Runtime.getRuntime().availableProcessors());
+      List<ImageEntry> files = new ArrayList<>();
+      for (String split : dataset.splitNames()) files.addAll(dataset.split(split));
+      Listing listing = Listing.of(dataset,
+          hasher.hash(files, HashCache.read(store, conf, dataRoot), reporter.progress()), ex.maxPixels());
+      if (ex.strict() && !listing.skipped().isEmpty()) throw strict(dataset, listing.skipped().get(0));
+      StoredKeys stored = StoredKeys.read(store, fingerprint, conf);
+      List<ExtractJob> jobs = listing.jobs(stored, ex.views());
+      double hashSeconds = (System.nanoTime() - h0) / 1e9;
+      int rowsNeeded = jobs.stream().mapToInt(ExtractJob::rows).sum();
 
-      double seconds = (System.nanoTime() - start) / 1e9;
+      Optional<Manifest> old = ManifestIO.readIfExists(store, conf);
+      FingerprintInfo info = FingerprintInfo.read(dir, conf);
+      if (jobs.isEmpty() && info != null && !ex.gc() && upToDate(old, fingerprint, listing, dataset)) {
+        HashCache.write(store, conf, dataRoot, listing.cacheEntries());
+        reporter.info("extract: %s is up to date (%d images, %d classes, fingerprint %s); nothing to do",
+            location, listing.images(), dataset.classes().size(), fingerprint.substring(0, 12));
+        return new Result(old.get(), true, 0, 0, stored.rows(), 0, location, null);
+      }
+
       Map<String, Double> timings = new LinkedHashMap<>();
-      timings.put("seconds", seconds);
-      timings.put("images_run", (double) images);
-      timings.put("images_resumed", (double) (store.plan().images() - images));
-      timings.put("images_per_second", images / Math.max(progress.seconds(), 1e-9));
-      timings.put("setup_seconds", setupSeconds);
-      timings.put("backbone_load_seconds", loadNanos / 1e9);
-      timings.put("decode_thread_seconds", pipeline.decodeSeconds());
-      timings.put("forward_seconds", pipeline.forwardSeconds());
-      timings.put("write_seconds", pipeline.writeSeconds());
-      timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : threads.decoders()));
-      timings.put("intra_op_threads", (double) (balancer != null ? balancer.threads() : threads.intraOp()));
-      timings.put("batch_size", (double) ex.batchSize());
-      Manifest manifest = manifest(ex, dataset, backbone, preprocessing, store.fingerprint(), store.done(), timings,
-          true);
-      ManifestIO.write(store.path(), manifest, store.conf());
-      store.running().withInputsHash(store.plan().inputsHash()).write(store.path(), store.conf());
+      ExtractionPipeline pipeline = null;
+      Threads threads = Threads.of(ex);
+      ThreadBalance balancer = null;
+      ProgressMeter progress = null;
+      double setupSeconds = 0;
+      if (!jobs.isEmpty()) {
+        if (backbone == null) {
+          long l0 = System.nanoTime();
+          backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
+          loadNanos = System.nanoTime() - l0;
+        }
+        if (info == null) {
+          info = new FingerprintInfo(fingerprint, backbone.describe(), preprocessing, backbone.featureDim(), ex.views(),
+              Instant.now().toString(), HeadstartVersion.VERSION);
+          info.write(dir, conf);
+        }
+        progress = new ProgressMeter(reporter.progress(), jobs.size(), 30, false);
+        pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor, backbone, dir, conf,
+            fingerprint, runId, ex.partRows(), ex.batchSize(), threads.decoders(), ex.seed(), ex.strict(), progress);
+        // the stages of ./run share this JVM: train and finetune get the threads they started with
+        int threadsBefore = LibtorchThreads.set(threads.intraOp());
+        if (threads.balanceTorch() || threads.balanceDecoders()) {
+          balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), threads.decoders(),
+              threads.intraOp(), backbone.device().isGpu(), threads.balanceTorch() ? JniUtils::setNumThreads : null,
+              threads.balanceDecoders() ? pipeline::allowDecoders : null, LOG::info);
+          pipeline.balanceThreads(balancer);
+        }
+        // what comes before the first image: listing, hashing, the store's first touch, the backbone
+        setupSeconds = (System.nanoTime() - start) / 1e9;
+        try {
+          pipeline.run(jobs);
+        } finally {
+          LibtorchThreads.set(threadsBefore);
+        }
+        listing.failed(pipeline.failures(), ex.maxPixels());
+      } else if (info == null) {
+        // nothing to compute and no record of what made the rows: a listing without usable images
+        if (backbone == null) backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
+        info = new FingerprintInfo(fingerprint, backbone.describe(), preprocessing, backbone.featureDim(), ex.views(),
+            Instant.now().toString(), HeadstartVersion.VERSION);
+        info.write(dir, conf);
+      }
 
-      int rows = manifest.splits().values().stream().mapToInt(SplitCounts::rows).sum();
-      progress.line(String.format(Locale.ROOT,
-          "extract: %d images run (%d resumed), %d rows, %d skipped, in %.1f s (%.1f images/s; forward %.1f s) -> %s",
-          images, store.plan().images() - images, rows, manifest.skipped().size(), seconds,
-          timings.get("images_per_second"), pipeline.forwardSeconds(), store.location()));
-      return new Result(manifest, false, images, store.plan().chunks().size() - store.todo().size(),
-          store.todo().size(), store.location());
+      // the listing: cache, then index, then the manifest that names the index (readers check the pair)
+      HashCache.write(store, conf, dataRoot, listing.cacheEntries());
+      List<IndexEntry> index = listing.index();
+      StoreIndex.write(store, conf, index);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      ContentHasher.Stats hs = hasher.stats();
+      int imagesRun = pipeline == null ? 0 : pipeline.imagesRun();
+      long rowsWritten = pipeline == null ? 0 : pipeline.rowsWritten();
+      long rowsListed = rows(listing.counts(), ex.views());
+      timings.put("seconds", seconds);
+      timings.put("images_run", (double) imagesRun);
+      timings.put("rows_computed", (double) rowsWritten);
+      timings.put("rows_reused", (double) Math.max(0, rowsListed - rowsWritten));
+      timings.put("hash_seconds", hashSeconds);
+      timings.put("files_hashed", (double) hs.filesRead());
+      timings.put("files_hash_cached", (double) hs.filesCached());
+      timings.put("bytes_hashed", (double) hs.bytesRead());
+      timings.put("hash_files_per_second_per_thread", hs.filesRead() == 0 ? 0 : hs.filesPerSecondPerThread());
+      if (pipeline != null) {
+        timings.put("images_per_second", imagesRun / Math.max(progress.seconds(), 1e-9));
+        timings.put("setup_seconds", setupSeconds);
+        timings.put("backbone_load_seconds", loadNanos / 1e9);
+        timings.put("decode_thread_seconds", pipeline.decodeSeconds());
+        timings.put("forward_seconds", pipeline.forwardSeconds());
+        timings.put("write_seconds", pipeline.writeSeconds());
+        timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : threads.decoders()));
+        timings.put("intra_op_threads", (double) (balancer != null ? balancer.threads() : threads.intraOp()));
+        timings.put("batch_size", (double) ex.batchSize());
+      }
+      Map<String, Object> description = backbone != null ? backbone.describe() : info.backbone();
+      Manifest manifest = new Manifest(HeadstartVersion.VERSION, Instant.now().toString(), fingerprint, description,
+          preprocessing, dataset.classes(), info.featureDim(), ex.views(), splitCounts(dataset, listing, ex.views()),
+          listing.skipped(), timings, dataRoot, true, FeatureStoreLayout.LAYOUT, StoreIndex.listingId(index),
+          FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(fingerprint), listing.conflicts());
+      ManifestIO.write(store, manifest, conf);
+
+      StoreGc.Result gc = null;
+      if (ex.gc()) {
+        gc = new StoreGc(store, conf).collect(listing.hashes(), ex.compactBelow(), runId, ex.partRows());
+        reporter.info("extract --gc: %d rows of images no longer listed removed, %d kept; %d parts deleted,"
+            + " %d sparse parts compacted into %d; %.1f MB -> %.1f MB", gc.rowsRemoved(), gc.rowsKept(),
+            gc.partsDeleted(), gc.partsCompacted(), gc.partsWritten(), gc.bytesBefore() / 1e6, gc.bytesAfter() / 1e6);
+      }
+      if (!manifest.labelConflicts().isEmpty()) {
+        reporter.warn("extract: %d image contents appear under more than one class (first: %s); they are listed"
+            + " under label_conflicts in %s/manifest.json, and train.label_conflicts decides whether train keeps"
+            + " them", manifest.labelConflicts().size(), String.join(", ", manifest.labelConflicts().get(0).paths()),
+            location);
+      }
+      String line = String.format(Locale.ROOT,
+          "extract: %d images listed, %d rows reused, %d computed (%d images run), %d skipped, in %.1f s "
+              + "(hashing %d files %.1f s%s) -> %s",
+          listing.images(), Math.max(0, rowsListed - rowsWritten), rowsWritten, imagesRun, manifest.skipped().size(),
+          seconds, hs.filesRead(), hashSeconds, pipeline == null ? "; no forward pass" : String.format(Locale.ROOT,
+              "; %.1f images/s, forward %.1f s", timings.get("images_per_second"), pipeline.forwardSeconds()),
+          location);
+      if (progress != null) {
+        progress.line(line);
+      } else {
+        reporter.info("%s", line);
+      }
+      return new Result(manifest, false, imagesRun, rowsWritten, Math.max(0, rowsListed - rowsWritten),
+          pipeline == null ? 0 : pipeline.partsWritten(), location, gc);
+    } catch (FeatureStoreException e) {
+      throw new UserException(e.getMessage(), e);
     } finally {
       if (backbone != null) backbone.close();
     }
+  }
+
+  /** A store of the earlier layout is migrated, replaced or refused; a killed compaction is finished. */
+  private static void prepareStore(Path store, Configuration conf, String location, ExtractConfig ex, String sha,
+      Map<String, Object> preprocessing, String fingerprint, String runId, Reporter reporter) throws IOException {
+    if (LegacyStore.isLegacy(store, conf)) {
+      if (ex.migrate()) {
+        Manifest old = LegacyStore.manifest(store, conf).orElseThrow(() -> new UserException("feature store "
+            + location + " has parts of the earlier layout but no manifest to say what made them: they cannot be"
+            + " migrated; rerun with --overwrite to re-extract"));
+        if (!FeatureFingerprint.legacy(sha, preprocessing, old.classes()).equals(old.fingerprint())) {
+          throw new UserException("feature store " + location + " cannot be migrated: its features were made by"
+              + " another backbone or preprocessing (" + difference(old, sha, preprocessing)
+              + "); rerun with --overwrite to re-extract, or set extract.out to another folder");
+        }
+        Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
+        new FingerprintInfo(fingerprint, old.backbone(), preprocessing, old.featureDim(), old.views(),
+            old.createdAt(), old.headstartVersion()).write(dir, conf);
+        long rows = LegacyStore.migrate(store, conf, fingerprint, runId);
+        reporter.info("extract: migrated %d feature rows of the earlier layout into %s (augmented views, seeded"
+            + " by path there, are computed again)", rows, dir);
+      } else if (ex.overwrite()) {
+        LegacyStore.remove(store, conf);
+      } else {
+        throw new UserException(LegacyStore.refusal(location).getMessage());
+      }
+    }
+    if (new StoreGc(store, conf).finishInterrupted()) {
+      reporter.info("extract: finished what an interrupted extract or compaction left in %s", location);
+    }
+  }
+
+  /** --overwrite: the current fingerprint's rows are computed again; other backbones' stay. */
+  private static void dropRows(Path dir, Configuration conf, Reporter reporter) throws IOException {
+    FileSystem fs = HadoopFs.fileSystem(dir, conf);
+    if (fs.exists(dir)) {
+      fs.delete(dir, true);
+      reporter.info("extract --overwrite: removed %s; its features are computed again", dir);
+    }
+  }
+
+  private static boolean upToDate(Optional<Manifest> old, String fingerprint, Listing listing,
+      ImageFolderDataset dataset) {
+    if (old.isEmpty()) return false;
+    Manifest m = old.get();
+    return m.layout() == FeatureStoreLayout.LAYOUT && m.complete() && fingerprint.equals(m.fingerprint())
+        && StoreIndex.listingId(listing.index()).equals(m.listing()) && m.classes().equals(dataset.classes())
+        && Objects.equals(m.skipped(), listing.skipped());
+  }
+
+  private static Map<String, SplitCounts> splitCounts(ImageFolderDataset dataset, Listing listing, int views) {
+    Map<String, Integer> images = listing.counts();
+    Map<String, int[]> skipped = new LinkedHashMap<>();
+    for (SkippedFile s : listing.skipped()) skipped.computeIfAbsent(s.split(), k -> new int[1])[0]++;
+    Map<String, SplitCounts> out = new LinkedHashMap<>();
+    List<String> names = new ArrayList<>(dataset.splitNames());
+    for (String s : skipped.keySet()) if (!names.contains(s)) names.add(s);
+    for (String split : names) {
+      int n = images.getOrDefault(split, 0);
+      int perImage = split.equals(ImageFolderDataset.TRAIN) ? 1 + views : 1;
+      out.put(split, new SplitCounts(n, n * perImage, skipped.getOrDefault(split, new int[1])[0]));
+    }
+    return out;
+  }
+
+  private static long rows(Map<String, Integer> images, int views) {
+    long n = 0;
+    for (Map.Entry<String, Integer> e : images.entrySet()) {
+      n += (long) e.getValue() * (e.getKey().equals(ImageFolderDataset.TRAIN) ? 1 + views : 1);
+    }
+    return n;
+  }
+
+  private static UserException strict(ImageFolderDataset dataset, SkippedFile s) {
+    return new UserException("--strict: " + dataset.root().resolve(s.path()) + ": " + s.reason()
+        + "; fix or remove it, or run without --strict to skip it");
+  }
+
+  /** This run's id in its part names: the time (names sort by it) and a random tail (two runs never collide). */
+  private static String runId() {
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC)
+        .format(Instant.now()) + "-" + String.format(Locale.ROOT, "%06x", ThreadLocalRandom.current().nextInt(1 << 24));
   }
 
   /**
@@ -198,39 +369,21 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     return p;
   }
 
-  /** Equal fingerprints: same backbone file, preprocessing, views and class list. */
-  static String fingerprint(String backboneSha, Map<String, Object> preprocessing, List<String> classes) {
-    Map<String, Object> parts = new LinkedHashMap<>();
-    parts.put("backbone_sha256", backboneSha);
-    parts.put("preprocessing", preprocessing);
-    parts.put("classes", classes);
-    return Hashing.sha256(Json.GSON.toJson(parts));
-  }
-
-
-
-
-
-  private static Manifest manifest(ExtractConfig ex, ImageFolderDataset dataset, Backbone backbone, Map<String, Object> preprocessing,
-      String fingerprint, Map<String, PartRecord> parts, Map<String, Double> timings, boolean complete) {
-    List<SkippedFile> skipped = new ArrayList<>(dataset.skipped());
-    Map<String, int[]> counts = new LinkedHashMap<>();
-    for (String split : dataset.splitNames()) counts.put(split, new int[3]);
-    for (Map.Entry<String, PartRecord> e : parts.entrySet()) {
-      String split = e.getKey().substring(0, e.getKey().lastIndexOf('/'));
-      int[] c = counts.computeIfAbsent(split, k -> new int[3]);
-      c[0] += e.getValue().images();
-      c[1] += e.getValue().rows();
-      skipped.addAll(e.getValue().skipped());
+  private static String difference(Manifest old, String sha, Map<String, Object> preprocessing) {
+    List<String> diffs = new ArrayList<>();
+    Object oldSha = old.backbone() == null ? null : old.backbone().get("sha256");
+    if (!Objects.equals(oldSha, sha)) {
+      diffs.add("backbone " + (old.backbone() == null ? "?" : old.backbone().get("uri")) + " sha256 "
+          + shortSha(oldSha) + ", now " + shortSha(sha));
     }
-    skipped.sort(Comparator.comparing(SkippedFile::split).thenComparing(SkippedFile::path));
-    for (SkippedFile s : skipped) counts.computeIfAbsent(s.split(), k -> new int[3])[2]++;
-    Map<String, SplitCounts> splits = new LinkedHashMap<>();
-    counts.forEach((k, c) -> splits.put(k, new SplitCounts(c[0], c[1], c[2])));
-    return new Manifest(HeadstartVersion.VERSION, Instant.now().toString(), fingerprint, backbone.describe(),
-        preprocessing, dataset.classes(), backbone.featureDim(), ex.views(), splits, skipped, timings,
-        dataset.root().toAbsolutePath().toString(), complete);
+    String was = Json.GSON.toJson(old.preprocessing()).replaceAll("\\s+", " ");
+    String now = Json.GSON.toJson(Json.GSON.fromJson(Json.GSON.toJson(preprocessing), Map.class)).replaceAll("\\s+", " ");
+    if (!was.equals(now)) diffs.add("preprocessing " + was + ", now " + now);
+    return diffs.isEmpty() ? "another fingerprint" : String.join("; ", diffs);
   }
 
-
+  private static String shortSha(Object sha) {
+    String s = String.valueOf(sha);
+    return s.length() > 12 ? s.substring(0, 12) : s;
+  }
 }

@@ -2,11 +2,10 @@ package dev.headstart.extract;
 
 import dev.headstart.core.ProgressMeter;
 import dev.headstart.core.UserException;
-import dev.headstart.extract.ExtractState.PartRecord;
-import dev.headstart.extract.ExtractionPlan.Chunk;
+import dev.headstart.core.CrashPoint;
 import dev.headstart.features.FeaturePartWriter;
-import dev.headstart.features.FeatureRow;
-import dev.headstart.features.Manifest.SkippedFile;
+import dev.headstart.features.FeatureStoreLayout;
+import dev.headstart.features.StoredRow;
 import dev.headstart.io.Hashing;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,29 +25,32 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The extraction loop: decoder threads read, hash, decode and preprocess images (with their
- * augmented views) ahead of one predictor thread, which batches the tensors, runs the backbone
- * and writes the rows of each chunk to its Parquet part. At most {@code window} images are in
- * flight, so memory is bounded by the batch size, never by the dataset. Results are consumed in
- * dataset order, so the parts are the same whatever the thread count.
+ * The extraction loop: decoder threads read, check, decode and preprocess images (the views
+ * each job asks for) ahead of one predictor thread, which batches the tensors, runs the backbone
+ * and appends the rows, keyed by content hash and view, to the run's current Parquet part; a
+ * part is published (renamed into place) every {@code partRows} rows, so a killed extract keeps
+ * what its finished parts hold. At most {@code window} images are in flight, so memory is
+ * bounded by the batch size, never by the dataset. Results are consumed in job order, so the
+ * parts are the same whatever the thread count.
  */
 final class ExtractionPipeline {
-  /** Called after a part has been renamed into place. */
-  interface PartListener {
-    void finished(Chunk chunk, PartRecord record) throws IOException;
-  }
+  /** An image whose bytes could not be decoded (or changed under the extract): skipped. */
+  record Failure(ExtractJob job, String reason) {}
 
-  /** One image after the decoder thread: its tensors (view 0, then views 1..k), or why not. */
-  private record Task(ImageEntry entry, int views) {}
+  /** One image after the decoder thread: its tensors (one per requested view), or why not. */
+  private record Decoded(ExtractJob job, float[][] tensors, String skipReason) {}
 
-  private record Decoded(ImageEntry entry, String contentHash, float[][] tensors, String skipReason) {}
+  /** A row waiting for its batch's forward pass. */
+  private record Pending(String hash, int view) {}
 
   private final ImageDecoder decoder;
   private final Preprocessor preprocessor;
   private final Backbone backbone;
-  private final Path store;
+  private final Path dir;
   private final Configuration conf;
   private final String fingerprint;
+  private final String runId;
+  private final int partRows;
   private final int batchSize;
   private final int threads;
   private final long viewSeed;
@@ -56,21 +58,33 @@ final class ExtractionPipeline {
   private final ProgressMeter progress;
   private final AtomicLong decodeNanos = new AtomicLong();
   private final AtomicLong decodedTensors = new AtomicLong();
+  private final List<Failure> failures = new ArrayList<>();
   private ThreadBalance balance;
   // how many decoders may run at once; ThreadBalance may raise it
   private final Semaphore decoding;
   private int decoders;
   private long forwardNanos;
   private long writeNanos;
+  private int partsWritten;
+  private long rowsWritten;
+  private int imagesRun;
+  private FeaturePartWriter writer;
 
-  ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path store,
-      Configuration conf, String fingerprint, int batchSize, int threads, long viewSeed, boolean strict, ProgressMeter progress) {
+  /**
+   * dir: the fingerprint folder the parts go to; runId: names this run's parts apart from
+   * every other run's.
+   */
+  ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path dir,
+      Configuration conf, String fingerprint, String runId, int partRows, int batchSize, int threads, long viewSeed,
+      boolean strict, ProgressMeter progress) {
     this.decoder = decoder;
     this.preprocessor = preprocessor;
     this.backbone = backbone;
-    this.store = store;
+    this.dir = dir;
     this.conf = conf;
     this.fingerprint = fingerprint;
+    this.runId = runId;
+    this.partRows = partRows;
     this.batchSize = batchSize;
     this.threads = threads;
     // fair: images start decoding in the order the predictor will take them
@@ -106,7 +120,23 @@ final class ExtractionPipeline {
     return writeNanos / 1e9;
   }
 
-  void run(List<Chunk> chunks, PartListener listener) throws IOException {
+  List<Failure> failures() {
+    return failures;
+  }
+
+  int partsWritten() {
+    return partsWritten;
+  }
+
+  long rowsWritten() {
+    return rowsWritten;
+  }
+
+  int imagesRun() {
+    return imagesRun;
+  }
+
+  void run(List<ExtractJob> jobs) throws IOException {
     // a thread per core at most, `threads` of them decoding at once until ThreadBalance says more
     int poolSize = Math.max(threads, Runtime.getRuntime().availableProcessors());
     ExecutorService pool = Executors.newFixedThreadPool(poolSize, r -> {
@@ -115,70 +145,59 @@ final class ExtractionPipeline {
       return t;
     });
     try {
-      Iterator<Task> todo = chunks.stream()
-          .flatMap(c -> c.images().stream().map(e -> new Task(e, c.viewsPerImage()))).iterator();
+      Iterator<ExtractJob> todo = jobs.iterator();
       ArrayDeque<Future<Decoded>> inFlight = new ArrayDeque<>();
-      // two batches of tensors in flight (an image brings 1 + views of them), whatever the dataset
-      int maxViews = chunks.stream().mapToInt(Chunk::viewsPerImage).max().orElse(0);
-      int window = Math.max(2 * poolSize, (2 * batchSize + maxViews) / (1 + maxViews));
+      // two batches of tensors in flight (an image brings one per view), whatever the dataset
+      int maxViews = jobs.stream().mapToInt(ExtractJob::rows).max().orElse(1);
+      int window = Math.max(2 * poolSize, 2 * batchSize / maxViews + 1);
       float[] buffer = new float[batchSize * preprocessor.tensorSize()];
-      for (Chunk chunk : chunks) {
-        long t0 = System.nanoTime();
-        List<FeatureRow> pending = new ArrayList<>(batchSize);
-        List<SkippedFile> skipped = new ArrayList<>();
-        int images = 0;
-        int rows = 0;
-        FeaturePartWriter writer = null;
-        try {
-          for (int i = 0; i < chunk.images().size(); i++) {
-            while (inFlight.size() < window && todo.hasNext()) {
-              Task next = todo.next();
-              inFlight.add(pool.submit(() -> decode(next.entry(), next.views())));
-            }
-            Decoded d = take(inFlight.poll());
-            if (progress.advance(1)) {
-              progress.show(String.format(Locale.ROOT, "extract: %d/%d images, %.1f images/s, ETA %s",
-                  progress.done(), progress.total(), progress.rate(), progress.eta()));
-            }
-            if (d.skipReason() != null) {
-              if (strict) {
-                throw new UserException("--strict: " + d.entry().file() + ": " + d.skipReason()
-                    + "; fix or remove the file, or run without --strict to skip it");
-              }
-              skipped.add(new SkippedFile(d.entry().path(), d.entry().split(), d.skipReason()));
-              continue;
-            }
-            images++;
-            for (int view = 0; view < d.tensors().length; view++) {
-              int slot = pending.size();
-              System.arraycopy(d.tensors()[view], 0, buffer, slot * preprocessor.tensorSize(), preprocessor.tensorSize());
-              ImageEntry e = d.entry();
-              pending.add(new FeatureRow(e.path(), e.split(), e.label(), e.labelName(), view, d.contentHash(), null));
-              if (pending.size() == batchSize) {
-                if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
-                rows += flush(pending, buffer, writer);
-              }
-            }
-          }
-          if (!pending.isEmpty()) {
-            if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
-            rows += flush(pending, buffer, writer);
-          }
-          if (writer != null) {
-            long w0 = System.nanoTime();
-            writer.close();
-            writeNanos += System.nanoTime() - w0;
-          }
-        } catch (IOException | RuntimeException e) {
-          if (writer != null) writer.abort();
-          throw e;
+      List<Pending> pending = new ArrayList<>(batchSize);
+      for (int i = 0; i < jobs.size(); i++) {
+        while (inFlight.size() < window && todo.hasNext()) {
+          ExtractJob next = todo.next();
+          inFlight.add(pool.submit(() -> decode(next)));
         }
-        listener.finished(chunk, new PartRecord(chunk.key(), images, rows, skipped,
-            (System.nanoTime() - t0) / 1e9));
+        Decoded d = take(inFlight.poll());
+        if (progress.advance(1)) {
+          progress.show(String.format(Locale.ROOT, "extract: %d/%d images, %.1f images/s, ETA %s",
+              progress.done(), progress.total(), progress.rate(), progress.eta()));
+        }
+        if (d.skipReason() != null) {
+          if (strict) {
+            throw new UserException("--strict: " + d.job().entry().file() + ": " + d.skipReason()
+                + "; fix or remove the file, or run without --strict to skip it");
+          }
+          failures.add(new Failure(d.job(), d.skipReason()));
+          continue;
+        }
+        imagesRun++;
+        int[] views = d.job().views();
+        for (int k = 0; k < views.length; k++) {
+          System.arraycopy(d.tensors()[k], 0, buffer, pending.size() * preprocessor.tensorSize(),
+              preprocessor.tensorSize());
+          pending.add(new Pending(d.job().contentHash(), views[k]));
+          if (pending.size() == batchSize) flush(pending, buffer);
+        }
       }
+      if (!pending.isEmpty()) flush(pending, buffer);
+      publish();
+    } catch (IOException | RuntimeException e) {
+      if (writer != null) writer.abort();
+      throw e;
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Publishes the current part: from now on its rows survive any crash. */
+  private void publish() throws IOException {
+    if (writer == null) return;
+    long w0 = System.nanoTime();
+    writer.close();
+    writeNanos += System.nanoTime() - w0;
+    writer = null;
+    partsWritten++;
+    CrashPoint.reach("extract-part-published");
   }
 
   private static Decoded take(Future<Decoded> f) throws IOException {
@@ -195,56 +214,68 @@ final class ExtractionPipeline {
     }
   }
 
-  /** Runs the batch through the backbone and appends its rows to the part. */
-  private int flush(List<FeatureRow> pending, float[] buffer, FeaturePartWriter writer) throws IOException {
+  /** Runs the batch through the backbone and appends its rows to the current part. */
+  private void flush(List<Pending> pending, float[] buffer) throws IOException {
     long f0 = System.nanoTime();
     float[][] features = backbone.forward(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
     long f1 = System.nanoTime();
     forwardNanos += f1 - f0;
     if (balance != null) balance.afterBatch(f1 - f0, pending.size(), decodeNanos.get(), decodedTensors.get());
     for (int i = 0; i < pending.size(); i++) {
-      FeatureRow r = pending.get(i);
-      writer.write(new FeatureRow(r.path(), r.split(), r.label(), r.labelName(), r.view(), r.contentHash(), features[i]));
+      if (writer == null) {
+        writer = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId, partsWritten)), conf,
+            fingerprint);
+      }
+      Pending p = pending.get(i);
+      writer.write(new StoredRow(p.hash(), p.view(), features[i]));
+      rowsWritten++;
+      if (writer.rows() >= partRows) publish();
     }
     writeNanos += System.nanoTime() - f1;
-    int n = pending.size();
     pending.clear();
-    return n;
   }
 
-  /** On a decoder thread: read, hash, decode, preprocess view 0 and the augmented views. */
-  private Decoded decode(ImageEntry entry, int views) throws IOException {
+  /** On a decoder thread: read, check the bytes are the ones hashed, decode, preprocess the views. */
+  private Decoded decode(ExtractJob job) throws IOException {
     decoding.acquireUninterruptibly();
     long t0 = System.nanoTime();
     try {
       byte[] bytes;
       try {
-        bytes = Files.readAllBytes(entry.file());
+        bytes = Files.readAllBytes(job.entry().file());
       } catch (IOException e) {
-        return new Decoded(entry, null, null, "cannot be read: " + e.getMessage());
+        return new Decoded(job, null, "cannot be read: " + e.getMessage());
       }
-      String hash = Hashing.sha256(bytes);
+      if (!Hashing.sha256(bytes).equals(job.contentHash())) {
+        return new Decoded(job, null, "changed while extract ran (its bytes no longer match the hash taken"
+            + " when it was listed); rerun ./extract");
+      }
       RgbImage image;
       try {
         image = decoder.decode(bytes);
       } catch (ImageSkippedException e) {
-        return new Decoded(entry, hash, null, e.reason());
+        return new Decoded(job, null, e.reason());
       }
-      float[][] tensors = new float[1 + views][];
-      tensors[0] = preprocessor.eval(image);
-      for (int v = 1; v <= views; v++) tensors[v] = preprocessor.train(image, viewRandom(entry.path(), v));
-      return new Decoded(entry, hash, tensors, null);
+      int[] views = job.views();
+      float[][] tensors = new float[views.length][];
+      for (int k = 0; k < views.length; k++) {
+        tensors[k] = views[k] == 0 ? preprocessor.eval(image) : preprocessor.train(image, viewRandom(job.contentHash(), views[k]));
+      }
+      return new Decoded(job, tensors, null);
     } finally {
       decodeNanos.addAndGet(System.nanoTime() - t0);
-      decodedTensors.addAndGet(1 + views);
+      decodedTensors.addAndGet(job.rows());
       decoding.release();
     }
   }
 
-  /** Each view's randomness depends only on the seed, the image path and the view number. */
-  Random viewRandom(String path, int view) {
+  /**
+   * Each view's randomness depends only on the seed, the image's content and the view number:
+   * the same bytes get the same views under any path, so a moved image keeps its rows.
+   */
+  Random viewRandom(String contentHash, int view) {
     long h = viewSeed * 0x9E3779B97F4A7C15L;
-    h = (h ^ path.hashCode()) * 0xBF58476D1CE4E5B9L;
+    h = (h ^ contentHash.hashCode()) * 0xBF58476D1CE4E5B9L;
     h = (h ^ view) * 0x94D049BB133111EBL;
     return new Random(h ^ (h >>> 31));
   }

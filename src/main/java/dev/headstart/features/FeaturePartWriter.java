@@ -15,10 +15,11 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 
 /**
- * Writes feature rows to ONE Parquet part, {@code <store>/<split>/part-<NNNNN>.parquet}, through
- * the Hadoop FileSystem API. The part is written under a hidden temporary name and renamed
- * when {@link #close} completes, so an interrupted write never leaves a part that looks whole;
- * {@link #abort} drops the temporary file instead.
+ * Writes feature rows to ONE Parquet part of a fingerprint folder through the Hadoop FileSystem
+ * API. The part is written under a hidden temporary name and renamed when {@link #close}
+ * completes, so an interrupted write never leaves a part that looks whole; {@link #abort} drops
+ * the temporary file instead. {@link #finish} without the rename lets a compaction publish its
+ * parts only once a journal names them.
  */
 public final class FeaturePartWriter implements AutoCloseable {
   private final FileSystem fs;
@@ -36,34 +37,21 @@ public final class FeaturePartWriter implements AutoCloseable {
     this.writer = writer;
   }
 
-  /** Opens part {@code index} of {@code split} in the store at {@code storeLocation} (a folder or Hadoop URI). */
-  public static FeaturePartWriter open(String storeLocation, String split, int index) throws IOException {
-    return open(HadoopFs.toPath(storeLocation), split, index, HadoopFs.configuration(), null);
-  }
-
   /**
-   * Like {@link #open(String, String, int)}, and stamps the part's footer with the store's
-   * fingerprint (Manifest.fingerprint), so the train stage can tell a part made by another
-   * backbone, preprocessing or class list from the rest of the store.
+   * Opens {@code part} (a path in a fingerprint folder) and stamps its footer with the
+   * fingerprint, so a reader can tell a part copied into the wrong folder from the rest.
    */
-  public static FeaturePartWriter open(String storeLocation, String split, int index, String fingerprint)
-      throws IOException {
-    return open(HadoopFs.toPath(storeLocation), split, index, HadoopFs.configuration(), fingerprint);
-  }
-
-  public static FeaturePartWriter open(Path store, String split, int index, Configuration conf, String fingerprint)
-      throws IOException {
-    Path part = FeatureStoreLayout.part(store, split, index);
+  public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint) throws IOException {
     Path tmp = FeatureStoreLayout.inProgress(part);
     FileSystem fs = HadoopFs.fileSystem(part, conf);
     fs.mkdirs(part.getParent());
     ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(tmp, conf))
-        .withSchema(FeatureSchema.SCHEMA)
+        .withSchema(FeatureSchema.ROW)
         .withConf(conf)
         .withDataModel(GenericData.get())
         .withCompressionCodec(codec())
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        // one feature vector is a few KB; dictionaries only help the repeated string columns
+        // one feature vector is a few KB; dictionaries only help the hash column
         .withDictionaryEncoding(FeatureSchema.FEATURES + ".list.element", false)
         .withExtraMetaData(fingerprint == null ? Map.of() : Map.of(FeatureReadSupport.FINGERPRINT_KEY, fingerprint))
         .build();
@@ -75,27 +63,23 @@ public final class FeaturePartWriter implements AutoCloseable {
     return ZstdAvailability.AVAILABLE ? CompressionCodecName.ZSTD : CompressionCodecName.SNAPPY;
   }
 
-  public void write(FeatureRow row) throws IOException {
+  public void write(StoredRow row) throws IOException {
     if (closed) throw new IllegalStateException("part " + finalPath + " is already closed");
     if (dim < 0) dim = row.features().length;
     if (row.features().length != dim) {
-      throw new IllegalArgumentException("row " + row.path() + " has " + row.features().length
-          + " features, the part's other rows have " + dim);
+      throw new IllegalArgumentException("row " + row.contentHash() + " view " + row.view() + " has "
+          + row.features().length + " features, the part's other rows have " + dim);
     }
-    GenericData.Record r = new GenericData.Record(FeatureSchema.SCHEMA);
-    r.put(FeatureSchema.PATH, row.path());
-    r.put(FeatureSchema.SPLIT, row.split());
-    r.put(FeatureSchema.LABEL, row.label());
-    r.put(FeatureSchema.LABEL_NAME, row.labelName());
-    r.put(FeatureSchema.VIEW, row.view());
+    GenericData.Record r = new GenericData.Record(FeatureSchema.ROW);
     r.put(FeatureSchema.CONTENT_HASH, row.contentHash());
+    r.put(FeatureSchema.VIEW, row.view());
     r.put(FeatureSchema.FEATURES, new FloatList(row.features()));
     writer.write(r);
     rows++;
   }
 
-  public void writeAll(List<FeatureRow> batch) throws IOException {
-    for (FeatureRow row : batch) write(row);
+  public void writeAll(List<StoredRow> batch) throws IOException {
+    for (StoredRow row : batch) write(row);
   }
 
   public long rows() {
@@ -107,12 +91,27 @@ public final class FeaturePartWriter implements AutoCloseable {
     return finalPath;
   }
 
-  /** Finishes the file and renames it to its final name, replacing an older part of that name. */
-  @Override
-  public void close() throws IOException {
+  /** Finishes the file under its hidden name; {@link #publish} makes it visible. */
+  public void finish() throws IOException {
     if (closed) return;
     closed = true;
     writer.close();
+  }
+
+  /** The hidden name the part has until it is published. */
+  public Path temporaryPath() {
+    return tmpPath;
+  }
+
+  /** Finishes the file and renames it to its final name, replacing an older part of that name. */
+  @Override
+  public void close() throws IOException {
+    finish();
+    publish(fs, tmpPath, finalPath);
+  }
+
+  /** Renames a finished hidden part to its final name. */
+  public static void publish(FileSystem fs, Path tmpPath, Path finalPath) throws IOException {
     if (fs.exists(finalPath)) fs.delete(finalPath, false);
     if (!fs.rename(tmpPath, finalPath)) {
       throw new IOException("could not rename " + tmpPath + " to " + finalPath);

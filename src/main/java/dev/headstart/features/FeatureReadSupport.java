@@ -17,25 +17,27 @@ import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
 
 /**
- * Parquet's low-level read path for the train stage: decodes only path, label, label_name, view
- * and features, and hands every float to {@link SplitCollector#addFloat} as a primitive.
+ * Parquet's low-level read path for feature parts: decodes content_hash, view and (when asked)
+ * features, and hands every float to {@link RowSink#addFloat} as a primitive.
  * parquet-avro would build a record and a boxed Float per value, ~5 million objects for a
  * 10,000-row split of 512 features. Works for the standard three-level list and the old
  * two-level one alike, since it only looks for the float leaf.
  */
 final class FeatureReadSupport extends ReadSupport<Boolean> {
   static final String FINGERPRINT_KEY = "headstart.fingerprint";
-  private static final Set<String> COLUMNS = Set.of(FeatureSchema.PATH, FeatureSchema.LABEL,
-      FeatureSchema.LABEL_NAME, FeatureSchema.VIEW, FeatureSchema.FEATURES);
-
-  private final SplitCollector sink;
+  private final RowSink sink;
   private final String expectedFingerprint;
   private final String file;
+  private final Set<String> columns;
 
-  FeatureReadSupport(SplitCollector sink, String expectedFingerprint, String file) {
+  /** withFeatures false: only the keys are decoded (the features column is not even read). */
+  FeatureReadSupport(RowSink sink, String expectedFingerprint, String file, boolean withFeatures) {
     this.sink = sink;
     this.expectedFingerprint = expectedFingerprint;
     this.file = file;
+    this.columns = withFeatures
+        ? Set.of(FeatureSchema.CONTENT_HASH, FeatureSchema.VIEW, FeatureSchema.FEATURES)
+        : Set.of(FeatureSchema.CONTENT_HASH, FeatureSchema.VIEW);
   }
 
   @Override
@@ -44,18 +46,18 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
     // parts written before fingerprints were stamped carry none: the manifest checks still apply
     if (expectedFingerprint != null && !fps.isEmpty() && !fps.equals(Set.of(expectedFingerprint))) {
       throw new FeatureStoreException(file + " was written with features fingerprint " + fps
-          + ", the manifest says " + expectedFingerprint + ": its backbone, preprocessing or class"
-          + " list differ from the rest of the store; rerun ./extract --overwrite");
+          + " but lies in the folder of fingerprint " + expectedFingerprint + ": it was moved or copied"
+          + " there; delete it and rerun ./extract");
     }
     MessageType fileSchema = context.getFileSchema();
     Types.MessageTypeBuilder projection = Types.buildMessage();
-    for (String name : COLUMNS) {
+    for (String name : columns) {
       if (!fileSchema.containsField(name)) {
         throw new FeatureStoreException(file + " has no column '" + name
-            + "': it is not a headstart feature part; rerun ./extract");
+            + "': it is not a headstart feature part of this layout; delete it and rerun ./extract");
       }
     }
-    for (Type t : fileSchema.getFields()) if (COLUMNS.contains(t.getName())) projection.addField(t);
+    for (Type t : fileSchema.getFields()) if (columns.contains(t.getName())) projection.addField(t);
     return new ReadContext(projection.named(fileSchema.getName()));
   }
 
@@ -76,39 +78,27 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
     };
   }
 
-  /** The top-level row: starts and ends a collector row, routes each column to its setter. */
+  /** The top-level row: starts and ends a sink row, routes each column to it. */
   private static final class RowConverter extends GroupConverter {
-    private final SplitCollector sink;
+    private final RowSink sink;
     private final Converter[] children;
 
-    RowConverter(GroupType schema, SplitCollector sink) {
+    RowConverter(GroupType schema, RowSink sink) {
       this.sink = sink;
       children = new Converter[schema.getFieldCount()];
       for (int i = 0; i < children.length; i++) {
         Type t = schema.getType(i);
         children[i] = switch (t.getName()) {
-          case FeatureSchema.PATH -> new PrimitiveConverter() {
+          case FeatureSchema.CONTENT_HASH -> new PrimitiveConverter() {
             @Override
             public void addBinary(Binary value) {
-              sink.setPath(value.toStringUsingUTF8());
-            }
-          };
-          case FeatureSchema.LABEL_NAME -> new PrimitiveConverter() {
-            @Override
-            public void addBinary(Binary value) {
-              sink.setLabelName(value.toStringUsingUTF8());
-            }
-          };
-          case FeatureSchema.LABEL -> new PrimitiveConverter() {
-            @Override
-            public void addInt(int value) {
-              sink.setLabel(value);
+              sink.contentHash(value.toStringUsingUTF8());
             }
           };
           case FeatureSchema.VIEW -> new PrimitiveConverter() {
             @Override
             public void addInt(int value) {
-              sink.setView(value);
+              sink.view(value);
             }
           };
           default -> floats(t, sink);
@@ -133,7 +123,7 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
   }
 
   /** The converter for the features column at any list nesting: every float leaf feeds the collector. */
-  private static Converter floats(Type type, SplitCollector sink) {
+  private static Converter floats(Type type, RowSink sink) {
     if (type.isPrimitive()) {
       if (type.asPrimitiveType().getPrimitiveTypeName() != PrimitiveType.PrimitiveTypeName.FLOAT) {
         throw new FeatureStoreException("the features column holds " + type + ", expected float");

@@ -1,7 +1,8 @@
 package dev.headstart.features;
 
 /**
- * One row of the feature store.
+ * One feature row joined with its index entry: what a reader of the store sees for one image
+ * file and view.
  *
  * @param path the image path relative to the data root (forward slashes)
  * @param split train, val or test
@@ -10,4 +11,13 @@ package dev.headstart.features;
  * @param contentHash SHA-256 of the image file's bytes
  */
 public record FeatureRow(
-    String path, String split, int label, String labelName, int view, String contentHash, float[] features) {}
+    String path, String split, int label, String labelName, int view, String contentHash, float[] features) {
+
+  public IndexEntry entry() {
+    return new IndexEntry(path, split, label, labelName, contentHash);
+  }
+
+  public StoredRow stored() {
+    return new StoredRow(contentHash, view, features);
+  }
+}

@@ -4,8 +4,15 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 
 /**
- * The Avro schema of one feature-store row: one image and view. Written as standard Parquet
- * (three-level lists) so pyarrow, pandas, Spark and DuckDB read it without headstart.
+ * The Avro schemas of the feature store's two tables, written as standard Parquet (three-level
+ * lists) so pyarrow, pandas, Spark and DuckDB read them without headstart:
+ * <ul>
+ *   <li>{@link #ROW}: one image content and view and its backbone features, keyed by
+ *       (content_hash, view) within its fingerprint folder. No path and no label: moving or
+ *       relabelling an image changes only the index.
+ *   <li>{@link #INDEX}: the current listing, one row per image file: where it is, which split
+ *       and class it belongs to, and the hash that finds its features.
+ * </ul>
  */
 public final class FeatureSchema {
   public static final String PATH = "path";
@@ -16,17 +23,24 @@ public final class FeatureSchema {
   public static final String CONTENT_HASH = "content_hash";
   public static final String FEATURES = "features";
 
-  public static final Schema SCHEMA = SchemaBuilder.record("FeatureRow")
+  public static final Schema ROW = SchemaBuilder.record("FeatureRow")
       .namespace("dev.headstart.features")
-      .doc("One image (view 0) or one augmented view (1..k) and its backbone features")
+      .doc("The backbone features of one image content (view 0) or one augmented view of it (1..k)")
+      .fields()
+      .requiredString(CONTENT_HASH)
+      .requiredInt(VIEW)
+      .name(FEATURES).type().array().items().floatType().noDefault()
+      .endRecord();
+
+  public static final Schema INDEX = SchemaBuilder.record("IndexEntry")
+      .namespace("dev.headstart.features")
+      .doc("One image file of the current listing: its split, its class and the hash of its bytes")
       .fields()
       .requiredString(PATH)
       .requiredString(SPLIT)
       .requiredInt(LABEL)
       .requiredString(LABEL_NAME)
-      .requiredInt(VIEW)
       .requiredString(CONTENT_HASH)
-      .name(FEATURES).type().array().items().floatType().noDefault()
       .endRecord();
 
   private FeatureSchema() {}

@@ -1,23 +1,22 @@
 package dev.headstart.features;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.parquet.io.InputFile;
 
 /**
- * Loads whole splits of a feature store for training: every part of a split into one
- * contiguous float[] with parquet's low-level converters (no boxing), after checking the store
- * against its manifest. Every problem is reported before any training starts, naming the store,
- * split, part file or row and what to do about it.
+ * Loads whole splits of a feature store for training: the index's entries of each split joined
+ * with the current fingerprint's rows by content hash, into one contiguous float[] per split,
+ * after checking the store against its manifest. Every problem is reported before any training
+ * starts, naming the store, split, part file or image and what to do about it.
  */
 public final class FeatureStoreReader {
   private final String location;
@@ -30,32 +29,76 @@ public final class FeatureStoreReader {
     this.conf = HadoopFs.configuration();
   }
 
+  /** As {@link #load(List, List, boolean, boolean)}, keeping images whose bytes carry two labels. */
+  public LoadedFeatures load(List<String> required, List<String> optional, boolean useViews) throws IOException {
+    return load(required, optional, useViews, false);
+  }
+
   /**
    * Loads the required splits (each must have rows) and the optional ones that exist.
    *
    * @param useViews keep augmented views (view > 0) of the train split; other splits always keep view 0 only
+   * @param dropConflicts leave out every image whose bytes the listing also has under another class
    */
-  public LoadedFeatures load(List<String> required, List<String> optional, boolean useViews) throws IOException {
+  public LoadedFeatures load(List<String> required, List<String> optional, boolean useViews, boolean dropConflicts)
+      throws IOException {
     long t0 = System.nanoTime();
     Manifest manifest = manifest();
-    Map<String, FeatureSplit> splits = new LinkedHashMap<>();
+    List<IndexEntry> index = index(manifest);
+    Set<String> conflicted = dropConflicts ? conflictedHashes(index) : Set.of();
+    Map<String, List<IndexEntry>> bySplit = new LinkedHashMap<>();
+    for (IndexEntry e : index) {
+      if (!conflicted.contains(e.contentHash())) bySplit.computeIfAbsent(e.split(), k -> new ArrayList<>()).add(e);
+    }
+    Map<String, List<IndexEntry>> wanted = new LinkedHashMap<>();
     for (String split : required) {
-      FeatureSplit s = readSplit(manifest, split, useViews && split.equals("train"), FeatureRows.parts(store, split, conf));
-      if (s.rows() == 0) {
+      List<IndexEntry> entries = bySplit.getOrDefault(split, List.of());
+      if (entries.isEmpty()) {
         throw new FeatureStoreException("split '" + split + "' of feature store " + location + " has no rows: "
             + "put images under <data.root>/" + split + "/<class>/ and rerun ./extract");
       }
-      splits.put(split, s);
+      wanted.put(split, entries);
     }
     for (String split : optional) {
-      if (required.contains(split)) continue;
-      List<Path> parts = FeatureRows.parts(store, split, conf);
-      if (!parts.isEmpty()) splits.put(split, readSplit(manifest, split, false, parts));
+      if (!wanted.containsKey(split) && bySplit.containsKey(split)) wanted.put(split, bySplit.get(split));
     }
-    return new LoadedFeatures(location, manifest, splits, (System.nanoTime() - t0) / 1e9);
+    JoinCollector join = new JoinCollector(wanted, manifest.featureDim(), useViews ? "train" : null, manifest.views());
+    FileSystem fs = HadoopFs.fileSystem(store, conf);
+    Path dir = new Path(store, manifest.featuresDir());
+    for (Path part : FeatureParts.live(fs, store, dir, conf)) {
+      join.startFile(part.toString());
+      FeatureParts.scan(part, conf, join, manifest.fingerprint(), true);
+    }
+    return new LoadedFeatures(location, manifest, join.build(location), (System.nanoTime() - t0) / 1e9);
   }
 
-  /** The manifest, after checking the store exists and was written completely. */
+  /** Hashes the index lists under more than one class. */
+  public static Set<String> conflictedHashes(List<IndexEntry> index) {
+    Map<String, Integer> label = new HashMap<>();
+    Set<String> conflicted = new HashSet<>();
+    for (IndexEntry e : index) {
+      Integer old = label.putIfAbsent(e.contentHash(), e.label());
+      if (old != null && old != e.label()) conflicted.add(e.contentHash());
+    }
+    return conflicted;
+  }
+
+  /** The index the manifest describes; one written by a later, unfinished extract is refused. */
+  public List<IndexEntry> index(Manifest manifest) throws IOException {
+    String stored = StoreIndex.storedListingId(store, conf);
+    if (stored == null) {
+      throw new FeatureStoreException("feature store " + location + " has no " + FeatureStoreLayout.INDEX
+          + ": rerun ./extract to write it");
+    }
+    if (!stored.equals(manifest.listing())) {
+      throw new FeatureStoreException("feature store " + location + ": " + FeatureStoreLayout.INDEX + " and "
+          + Manifest.FILE_NAME + " describe different listings (an extract is running, or was stopped between"
+          + " writing the two): rerun ./extract");
+    }
+    return StoreIndex.read(store, conf);
+  }
+
+  /** The manifest, after checking the store exists, has this layout and was written completely. */
   public Manifest manifest() throws IOException {
     FileSystem fs = HadoopFs.fileSystem(store, conf);
     if (!fs.exists(store)) {
@@ -74,61 +117,18 @@ public final class FeatureStoreReader {
           + Manifest.FILE_NAME) + ": run ./extract first, or point train.features (--features) at the"
           + " folder extract wrote");
     }
+    if (m.layout() != FeatureStoreLayout.LAYOUT) throw LegacyStore.refusal(location);
     if (!m.complete()) {
       throw new FeatureStoreException("feature store " + location + " is incomplete (its extract was"
           + " interrupted): rerun ./extract to finish it");
     }
     if (m.classes() == null || m.classes().isEmpty()) {
-      throw new FeatureStoreException(location + "/" + Manifest.FILE_NAME + " lists no classes: rerun ./extract --overwrite");
+      throw new FeatureStoreException(location + "/" + Manifest.FILE_NAME + " lists no classes: rerun ./extract");
     }
-    if (m.featureDim() <= 0) {
+    if (m.featureDim() <= 0 || m.featuresDir() == null) {
       throw new FeatureStoreException(location + "/" + Manifest.FILE_NAME + " has feature_dim "
-          + m.featureDim() + ": rerun ./extract --overwrite");
+          + m.featureDim() + " and features_dir " + m.featuresDir() + ": rerun ./extract");
     }
     return m;
-  }
-
-  private FeatureSplit readSplit(Manifest manifest, String split, boolean keepViews, List<Path> parts)
-      throws IOException {
-    Manifest.SplitCounts counts = manifest.splits() == null ? null : manifest.splits().get(split);
-    int expected = counts == null ? 0 : keepViews ? counts.rows() : counts.images();
-    SplitCollector sink = new SplitCollector(split, manifest.classes(), manifest.featureDim(), keepViews, expected);
-    for (Path part : parts) {
-      sink.startFile(part.toString());
-      try (ParquetReader<Boolean> reader = new PartReaderBuilder(HadoopInputFile.fromPath(part, conf),
-          new FeatureReadSupport(sink, manifest.fingerprint(), part.toString())).withConf(conf).build()) {
-        while (reader.read() != null) {
-          // rows accumulate in the collector
-        }
-      } catch (FileNotFoundException e) {
-        throw new FeatureStoreException(part + " disappeared while reading: is an extract running?", e);
-      } catch (RuntimeException e) {
-        throw unwrap(e, part);
-      }
-    }
-    return sink.build();
-  }
-
-  /** Parquet wraps converter exceptions in its own; our message is the one the user needs. */
-  private static RuntimeException unwrap(RuntimeException e, Path part) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof FeatureStoreException f) return f;
-    }
-    return new FeatureStoreException(part + " is not a readable Parquet feature part (" + e.getMessage()
-        + "); delete it and rerun ./extract", e);
-  }
-
-  private static final class PartReaderBuilder extends ParquetReader.Builder<Boolean> {
-    private final ReadSupport<Boolean> support;
-
-    PartReaderBuilder(InputFile file, ReadSupport<Boolean> support) {
-      super(file);
-      this.support = support;
-    }
-
-    @Override
-    protected ReadSupport<Boolean> getReadSupport() {
-      return support;
-    }
   }
 }

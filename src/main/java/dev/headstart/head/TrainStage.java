@@ -6,7 +6,9 @@ import dev.headstart.config.TrainConfig;
 import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
 import dev.headstart.engine.LibtorchThreads;
+import dev.headstart.config.LabelConflictPolicy;
 import dev.headstart.features.FeatureStoreReader;
+import dev.headstart.features.Manifest;
 import dev.headstart.features.LoadedFeatures;
 import dev.headstart.io.AtomicFiles;
 import dev.headstart.io.Hashing;
@@ -55,7 +57,17 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     Path runsDir = config.resolvePath(c.runs());
     String location = config.featuresLocation();
 
-    LoadedFeatures features = new FeatureStoreReader(location).load(List.of("train", "val"), List.of(), c.useViews());
+    boolean drop = c.labelConflicts() == LabelConflictPolicy.DROP;
+    LoadedFeatures features = new FeatureStoreReader(location).load(List.of("train", "val"), List.of(), c.useViews(),
+        drop);
+    List<Manifest.LabelConflict> conflicts = features.manifest().labelConflicts();
+    if (conflicts != null && !conflicts.isEmpty()) {
+      int copies = conflicts.stream().mapToInt(x -> x.paths().size()).sum();
+      reporter.warn("train: %d images (%d files, first: %s) have the same bytes under more than one class;"
+          + " %s, as train.label_conflicts: %s says (%s)", conflicts.size(), copies,
+          String.join(" and ", conflicts.get(0).paths()), drop ? "every copy is left out" : "each copy is kept with its own label",
+          c.labelConflicts().id(), drop ? "keep trains on them" : "drop leaves them out");
+    }
     reporter.info("train: %d train rows, %d val rows, %d features, %d classes from %s (%.2f s)",
         features.split("train").rows(), features.split("val").rows(), features.dim(), features.classes().size(),
         location, features.seconds());

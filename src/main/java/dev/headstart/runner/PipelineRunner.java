@@ -24,11 +24,11 @@ public final class PipelineRunner {
 
   /**
    * Runs one stage and returns its exit status; the command line's calls the stage in this
-   * process. replaceOutputs: the stage's old outputs are stale and must be replaced (extract's
-   * --overwrite).
+   * process. A stage whose inputs changed is simply run again: extract's store keeps every
+   * backbone's features apart and computes only what it lacks, so nothing is ever replaced.
    */
   public interface StageExecutor {
-    int execute(PipelineStage stage, boolean replaceOutputs);
+    int execute(PipelineStage stage);
   }
 
   /**
@@ -74,7 +74,7 @@ public final class PipelineRunner {
 
       Map<String, Long> before = outputs.snapshot(stage);
       long t0 = System.nanoTime();
-      int rc = executor.execute(stage, d.replaceOutputs());
+      int rc = executor.execute(stage);
       double seconds = (System.nanoTime() - t0) / 1e9;
       if (rc != 0) {
         log.printf(Locale.ROOT, "run: stage '%s' failed (exit %d) after %.1f s; the stages before it "
@@ -103,10 +103,7 @@ public final class PipelineRunner {
     }
     StageState state = last.get();
     if (!StageInputs.fingerprint(parts).equals(state.fingerprint())) {
-      boolean replace = stage == PipelineStage.EXTRACT
-          && changedKeys(state.parts(), parts).stream().anyMatch(StageInputs.FEATURE_IDENTITY::contains);
-      String reason = describeChanges(state.parts(), parts);
-      return new Decision(stage, true, replace ? reason + "; the old features are replaced" : reason, replace);
+      return new Decision(stage, true, describeChanges(state.parts(), parts));
     }
     String missing = outputs.firstMissing(state.outputs());
     if (missing != null) return new Decision(stage, true, "output missing: " + missing);

@@ -30,14 +30,6 @@ import java.util.stream.Stream;
  * reads, and the headstart version. Two runs with equal parts produce the same outputs.
  */
 public final class StageInputs {
-  /**
-   * Parts that decide what the features are (extract refuses to mix stores that differ in them):
-   * when one changes, the runner has extract replace the old store instead of resuming it.
-   */
-  static final java.util.Set<String> FEATURE_IDENTITY = java.util.Set.of(
-      "backbone files", "backbone.uri", "backbone.card", "classes", "extract.views", "extract.seed",
-      "extract.precision", "extract.out");
-
   private final PipelineConfig config;
   private String dataFiles;
 

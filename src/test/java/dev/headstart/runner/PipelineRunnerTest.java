@@ -86,7 +86,7 @@ class PipelineRunnerTest {
     executed.clear();
     PipelineConfig c = config(overrides);
     PrintStream log = new PrintStream(new ByteArrayOutputStream());
-    return new PipelineRunner(c, (s, replace) -> stage(s, c), log).run(options);
+    return new PipelineRunner(c, s -> stage(s, c), log).run(options);
   }
 
   private static PipelineRunner.Options plain() {

@@ -1,0 +1,41 @@
+package dev.headstart.features;
+
+import com.google.gson.JsonParseException;
+import dev.headstart.io.Json;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code rows/fingerprint=.../_fingerprint.json}: what made the rows of one fingerprint folder,
+ * so a later extract can describe them (and switch back to them) without loading the backbone.
+ *
+ * @param backbone the backbone's description when the folder was started (uri, sha256, platform, probe)
+ */
+public record FingerprintInfo(String fingerprint, Map<String, Object> backbone, Map<String, Object> preprocessing,
+    int featureDim, int views, String createdAt, String headstartVersion) {
+
+  public static FingerprintInfo read(Path dir, Configuration conf) throws IOException {
+    Path file = FeatureStoreLayout.fingerprintInfo(dir);
+    String text;
+    try (InputStream in = HadoopFs.fileSystem(file, conf).open(file)) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (FileNotFoundException e) {
+      return null;
+    }
+    try {
+      return Json.GSON.fromJson(text, FingerprintInfo.class);
+    } catch (JsonParseException e) {
+      throw new FeatureStoreException(file + " is not readable (" + e.getMessage() + "): delete the folder "
+          + dir + " and rerun ./extract", e);
+    }
+  }
+
+  public void write(Path dir, Configuration conf) throws IOException {
+    HadoopFs.writeJson(FeatureStoreLayout.fingerprintInfo(dir), this, conf);
+  }
+}
