@@ -3,7 +3,11 @@ import dev.headstart.config.PipelineConfigLoader;
 import dev.headstart.config.RecordBinder;
 import dev.headstart.config.TrainConfig;
 import dev.headstart.features.FeaturePartWriter;
-import dev.headstart.features.FeatureRow;
+import dev.headstart.features.FeatureStoreLayout;
+import dev.headstart.features.HadoopFs;
+import dev.headstart.features.IndexEntry;
+import dev.headstart.features.StoreIndex;
+import dev.headstart.features.StoredRow;
 import dev.headstart.features.FeatureStoreReader;
 import dev.headstart.features.LoadedFeatures;
 import dev.headstart.features.Manifest;
@@ -42,13 +46,16 @@ public final class TrainBench {
     String store = dir.resolve("features").toString();
     List<String> classes = new ArrayList<>();
     for (int c = 0; c < CLASSES; c++) classes.add("class" + c);
-    write(store, "train", TRAIN, classes, 1);
-    write(store, "val", VAL, classes, 2);
+    List<IndexEntry> index = new ArrayList<>();
+    write(store, "train", TRAIN, classes, 1, index);
+    write(store, "val", VAL, classes, 2, index);
+    StoreIndex.write(HadoopFs.toPath(store), HadoopFs.configuration(), index);
     Map<String, Manifest.SplitCounts> splits = new LinkedHashMap<>();
     splits.put("train", new Manifest.SplitCounts(TRAIN, TRAIN, 0));
     splits.put("val", new Manifest.SplitCounts(VAL, VAL, 0));
-    ManifestIO.write(store, new Manifest("bench", "now", "bench", Map.of("name", "synthetic"), Map.of(), classes,
-        DIM, 0, splits, List.of(), Map.of(), "none", true));
+    ManifestIO.write(store, new Manifest("bench", "now", FINGERPRINT, Map.of("name", "synthetic"), Map.of(), classes,
+        DIM, 0, splits, List.of(), Map.of(), "none", true, FeatureStoreLayout.LAYOUT, StoreIndex.listingId(index),
+        FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(FINGERPRINT), List.of()));
     String loadBefore = loadAverage();
     System.err.printf("machine: %d cores, load average %s%n", Runtime.getRuntime().availableProcessors(), loadBefore);
     System.out.printf(Locale.ROOT, "{\"figure\": \"machine\", \"cores\": %d, \"load_before\": \"%s\", "
@@ -129,17 +136,23 @@ public final class TrainBench {
   }
 
   /** Ten Gaussian classes around random centres: about 90% separable by a linear head. */
-  static void write(String store, String split, int rows, List<String> classes, long seed) throws Exception {
+  static final String FINGERPRINT = "bench0000000000000000";
+
+  static void write(String store, String split, int rows, List<String> classes, long seed, List<IndexEntry> index)
+      throws Exception {
     SplittableRandom rnd = new SplittableRandom(seed);
     SplittableRandom cr = new SplittableRandom(99);
     float[][] centre = new float[classes.size()][DIM];
     for (float[] c : centre) for (int d = 0; d < DIM; d++) c[d] = (float) cr.nextGaussian() * 0.15f;
-    try (FeaturePartWriter w = FeaturePartWriter.open(store, split, 0, "bench")) {
+    org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(FeatureStoreLayout.fingerprintDir(
+        HadoopFs.toPath(store), FINGERPRINT), FeatureStoreLayout.partName(split, 0));
+    try (FeaturePartWriter w = FeaturePartWriter.open(part, HadoopFs.configuration(), FINGERPRINT)) {
       for (int i = 0; i < rows; i++) {
         int c = i % classes.size();
         float[] x = new float[DIM];
         for (int d = 0; d < DIM; d++) x[d] = centre[c][d] + (float) rnd.nextGaussian();
-        w.write(new FeatureRow(split + "/" + i + ".png", split, c, classes.get(c), 0, "h" + i, x));
+        w.write(new StoredRow(split + "-h" + i, 0, x));
+        index.add(new IndexEntry(split + "/" + i + ".png", split, c, classes.get(c), split + "-h" + i));
       }
     }
   }

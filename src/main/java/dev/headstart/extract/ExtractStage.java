@@ -356,7 +356,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     return Math.max(1, Runtime.getRuntime().availableProcessors() - decodeThreads);
   }
 
-  private static Map<String, Object> preprocessing(Preprocessor preprocessor, ExtractConfig ex) {
+  static Map<String, Object> preprocessing(Preprocessor preprocessor, ExtractConfig ex) {
     Map<String, Object> p = new LinkedHashMap<>(preprocessor.describe());
     p.put("eval_transform", "Resize(resize) -> CenterCrop(input_size) -> ToTensor -> Normalize(mean, std)");
     p.put("views", ex.views());

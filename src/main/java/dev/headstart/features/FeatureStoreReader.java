@@ -95,7 +95,22 @@ public final class FeatureStoreReader {
           + Manifest.FILE_NAME + " describe different listings (an extract is running, or was stopped between"
           + " writing the two): rerun ./extract");
     }
-    return StoreIndex.read(store, conf);
+    List<IndexEntry> entries = StoreIndex.read(store, conf);
+    List<String> classes = manifest.classes();
+    for (IndexEntry e : entries) {
+      if (e.label() < 0 || e.label() >= classes.size()) {
+        throw new FeatureStoreException("'" + e.path() + "' (split " + e.split() + ") in " + location + "/"
+            + FeatureStoreLayout.INDEX + " has label " + e.label() + ", outside the manifest's " + classes.size()
+            + " classes " + classes + "; rerun ./extract");
+      }
+      if (!e.labelName().equals(classes.get(e.label()))) {
+        throw new FeatureStoreException("'" + e.path() + "' (split " + e.split() + ") in " + location + "/"
+            + FeatureStoreLayout.INDEX + " has label " + e.label() + " named '" + e.labelName()
+            + "', but the manifest's class " + e.label() + " is '" + classes.get(e.label())
+            + "': the index was written with another class list; rerun ./extract");
+      }
+    }
+    return entries;
   }
 
   /** The manifest, after checking the store exists, has this layout and was written completely. */

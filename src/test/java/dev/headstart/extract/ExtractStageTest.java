@@ -83,13 +83,16 @@ class ExtractStageTest {
     return new ExtractStage().run(config(overrides), dev.headstart.core.Reporter.stderr());
   }
 
-  /** Every row of the store as DuckDB reads it: path|view -> features. */
+  /** The current listing's rows as DuckDB joins index.parquet with the manifest's fingerprint folder: path|view -> features. */
   private Map<String, float[]> readWithDuckDb() throws Exception {
+    Manifest m = ManifestIO.read(store.toString());
     Map<String, float[]> rows = new HashMap<>();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT path, split, label, label_name, view, content_hash, features "
-            + "FROM read_parquet('" + store + "/*/part-*.parquet') ORDER BY path, view")) {
+        ResultSet rs = st.executeQuery("SELECT i.path, i.split, i.label, i.label_name, f.view, f.content_hash, f.features"
+            + " FROM '" + store.resolve("index.parquet") + "' i JOIN read_parquet('" + store.resolve(m.featuresDir())
+            + "/*.parquet') f ON f.content_hash = i.content_hash WHERE f.view = 0 OR i.split = 'train'"
+            + " ORDER BY i.path, f.view")) {
       while (rs.next()) {
         Array arr = rs.getArray("features");
         Object[] values = (Object[]) arr.getArray();
@@ -97,13 +100,26 @@ class ExtractStageTest {
         for (int i = 0; i < f.length; i++) f[i] = ((Number) values[i]).floatValue();
         String path = rs.getString("path");
         assertThat(rs.getString("split")).isEqualTo(path.startsWith("train/") ? "train" : "val");
-        assertThat(rs.getInt("label")).isEqualTo(path.contains("/cat/") ? 0 : 1);
-        assertThat(rs.getString("label_name")).isEqualTo(path.contains("/cat/") ? "cat" : "dog");
+        String cls = path.split("/")[1];
+        assertThat(rs.getString("label_name")).isEqualTo(cls);
+        assertThat(rs.getInt("label")).isEqualTo(m.classes().indexOf(cls));
         assertThat(rs.getString("content_hash")).hasSize(64);
-        rows.put(path + "|" + rs.getInt("view"), f);
+        float[] old = rows.put(path + "|" + rs.getInt("view"), f);
+        assertThat(old).as("row %s|%d twice", path, rs.getInt("view")).isNull();
       }
     }
     return rows;
+  }
+
+  /** Rows stored in every fingerprint folder, and distinct (fingerprint, content_hash, view) keys among them. */
+  private long[] storedRowsAndKeys() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT (fingerprint, content_hash, view)) FROM"
+            + " read_parquet('" + store.resolve("rows") + "/*/*.parquet', hive_partitioning = true)")) {
+      rs.next();
+      return new long[] {rs.getLong(1), rs.getLong(2)};
+    }
   }
 
   private static String reason(Manifest m, String path) {
@@ -134,6 +150,10 @@ class ExtractStageTest {
     assertThat(m.backbone().get("uri")).isEqualTo("tiny_cnn.pt");
     assertThat(m.preprocessing().get("input_size")).isEqualTo(32.0);
     assertThat(m.preprocessing().get("resize")).isEqualTo(36.0);
+    assertThat(m.layout()).isEqualTo(2);
+    assertThat(m.featuresDir()).isEqualTo("rows/fingerprint=" + m.fingerprint().substring(0, 16));
+    assertThat(m.timings()).containsKeys("hash_seconds", "files_hashed", "rows_computed");
+    assertThat(m.timings().get("files_hashed")).isEqualTo(21.0);
     assertThat(m.timings()).containsKeys("seconds", "images_per_second", "forward_seconds");
     // the time before the first image (listing, hashing, the backbone's load) is part of the whole
     assertThat(m.timings().get("backbone_load_seconds")).isPositive()
@@ -162,79 +182,273 @@ class ExtractStageTest {
   }
 
   @Test
-  void aFinishedExtractWithTheSameInputsDoesNothing() throws Exception {
+  void aFinishedExtractWithTheSameInputsDoesNothingAndANewImageCostsOneForwardPass() throws Exception {
     extract();
     List<Path> parts = parts();
     FileTime before = Files.getLastModifiedTime(parts.get(0));
+    FileTime manifestBefore = Files.getLastModifiedTime(store.resolve("manifest.json"));
     ExtractStage.Result again = extract();
     assertThat(again.upToDate()).isTrue();
     assertThat(again.imagesRun()).isZero();
     assertThat(Files.getLastModifiedTime(parts.get(0))).isEqualTo(before);
-    // a new image is new input: only the parts it changes are made again
+    assertThat(Files.getLastModifiedTime(store.resolve("manifest.json"))).isEqualTo(manifestBefore);
+    // unchanged files are not even read again: the hash cache answers
     TestImages.write(data.resolve("val/dog/zz_new.png"), TestImages.rgb(33, 33, 77), "png");
     ExtractStage.Result more = extract();
     assertThat(more.upToDate()).isFalse();
-    assertThat(more.imagesRun()).isLessThanOrEqualTo(4);
-    assertThat(ManifestIO.read(store.toString()).splits().get("val").images()).isEqualTo(7);
+    assertThat(more.imagesRun()).isEqualTo(1);
+    assertThat(more.rowsWritten()).isEqualTo(1);
+    Manifest m = ManifestIO.read(store.toString());
+    assertThat(m.timings().get("files_hashed")).isEqualTo(1.0);
+    assertThat(m.splits().get("val").images()).isEqualTo(7);
+    assertThat(readWithDuckDb()).hasSize(19);
+  }
+
+  @Test
+  void movedDeletedAndRelabelledImagesAndARenamedClassNeedNoForwardPass() throws Exception {
+    extract();
+    Map<String, float[]> before = readWithDuckDb();
+    // a mislabelled image moves to its right class, another is deleted
+    Files.move(data.resolve("train/cat/img0.png"), data.resolve("train/dog/was_cat.png"));
+    Files.delete(data.resolve("train/dog/img1.jpg"));
+    ExtractStage.Result moved = extract();
+    assertThat(moved.imagesRun()).isZero();
+    assertThat(moved.upToDate()).isFalse();
+    Map<String, float[]> after = readWithDuckDb();
+    assertThat(after).hasSize(17).doesNotContainKeys("train/cat/img0.png|0", "train/dog/img1.jpg|0");
+    assertThat(after.get("train/dog/was_cat.png|0")).containsExactly(before.get("train/cat/img0.png|0"));
+    Manifest m = ManifestIO.read(store.toString());
+    assertThat(m.splits().get("train").images()).isEqualTo(11);
+
+    // a class folder renamed in every split: new label ids and names, the same features
+    Files.move(data.resolve("train/cat"), data.resolve("train/tabby"));
+    Files.move(data.resolve("val/cat"), data.resolve("val/tabby"));
+    ExtractStage.Result renamed = extract();
+    assertThat(renamed.imagesRun()).isZero();
+    Manifest r = ManifestIO.read(store.toString());
+    assertThat(r.classes()).containsExactly("dog", "tabby");
+    Map<String, float[]> relabelled = readWithDuckDb();
+    assertThat(relabelled.get("train/tabby/img1.jpg|0")).containsExactly(before.get("train/cat/img1.jpg|0"));
+
+    // train reads the new labels straight away
+    var loaded = new dev.headstart.features.FeatureStoreReader(store.toString()).load(List.of("train", "val"),
+        List.of(), false);
+    int row = Arrays.asList(loaded.split("train").paths()).indexOf("train/tabby/img1.jpg");
+    assertThat(loaded.split("train").labels()[row]).isEqualTo(1);
+  }
+
+  @Test
+  void theSameBytesUnderTwoClassesAreOneRowAndAListedConflict() throws Exception {
+    extract();
+    Files.copy(data.resolve("train/cat/img0.png"), data.resolve("train/dog/same_as_cat.png"));
+    ExtractStage.Result r = extract();
+    assertThat(r.imagesRun()).isZero();
+    Manifest m = ManifestIO.read(store.toString());
+    assertThat(m.labelConflicts()).hasSize(1);
+    assertThat(m.labelConflicts().get(0).paths()).containsExactly("train/cat/img0.png", "train/dog/same_as_cat.png");
+    assertThat(m.labelConflicts().get(0).classes()).containsExactly("cat", "dog");
+    var reader = new dev.headstart.features.FeatureStoreReader(store.toString());
+    assertThat(reader.load(List.of("train"), List.of(), false).split("train").rows()).isEqualTo(13);
+    assertThat(reader.load(List.of("train"), List.of(), false, true).split("train").rows()).isEqualTo(11);
+  }
+
+  @Test
+  void aSecondBackboneLivesBesideTheFirstAndSwitchingBackCostsNothing() throws Exception {
+    extract();
+    Map<String, float[]> first = readWithDuckDb();
+    String firstFingerprint = ManifestIO.read(store.toString()).fingerprint();
+    ExtractStage.Result second = extract("backbone.uri=tiny_cnn_spatial.pt");
+    assertThat(second.imagesRun()).isEqualTo(21);
+    assertThat(ManifestIO.read(store.toString()).backbone().get("uri")).isEqualTo("tiny_cnn_spatial.pt");
+    assertThat(readWithDuckDb()).hasSize(18);
+    ExtractStage.Result back = extract();
+    assertThat(back.imagesRun()).isZero();
+    assertThat(back.rowsWritten()).isZero();
+    Manifest m = ManifestIO.read(store.toString());
+    assertThat(m.fingerprint()).isEqualTo(firstFingerprint);
+    assertThat(m.backbone().get("uri")).isEqualTo("tiny_cnn.pt");
+    Map<String, float[]> again = readWithDuckDb();
+    for (var e : first.entrySet()) assertThat(again.get(e.getKey())).containsExactly(e.getValue());
+    try (Stream<Path> dirs = Files.list(store.resolve("rows"))) {
+      assertThat(dirs.count()).isEqualTo(2);
+    }
+    // --overwrite computes this backbone's rows again and leaves the other's alone
+    ExtractStage.Result redone = extract("extract.overwrite=true");
+    assertThat(redone.imagesRun()).isEqualTo(21);
+    try (Stream<Path> dirs = Files.list(store.resolve("rows"))) {
+      assertThat(dirs.count()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void gcRemovesRowsNoListingReferencesAndCompactsSparseParts() throws Exception {
+    extract();
+    long[] full = storedRowsAndKeys();
+    assertThat(full[0]).isEqualTo(18);
+    Files.delete(data.resolve("train/cat/img0.png"));
+    Files.delete(data.resolve("train/cat/img1.jpg"));
+    Files.delete(data.resolve("train/cat/img2.bmp"));
+    ExtractStage.Result r = extract("extract.gc=true");
+    assertThat(r.imagesRun()).isZero();
+    assertThat(r.gc().rowsRemoved()).isEqualTo(3);
+    assertThat(r.gc().partsCompacted()).isPositive();
+    long[] after = storedRowsAndKeys();
+    assertThat(after[0]).isEqualTo(15).isEqualTo(after[1]);
+    assertThat(readWithDuckDb()).hasSize(15);
   }
 
   private List<Path> parts() throws Exception {
     try (Stream<Path> s = Files.walk(store)) {
-      return s.filter(p -> p.getFileName().toString().matches("part-\\d+\\.parquet")).sorted().toList();
+      return s.filter(p -> p.getFileName().toString().matches("part-.*\\.parquet")).sorted().toList();
     }
   }
 
-  @Test
-  void anInterruptedExtractResumesWithoutRedoingFinishedParts() throws Exception {
-    Map<String, float[]> reference;
-    extract();
-    reference = readWithDuckDb();
+  /** ./extract in a child JVM that halts at a crash point as kill -9 would; its exit status. */
+  private int extractKilledAt(String crashPoint, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(dev.headstart.engine.ChildJvm.command("dev.headstart.cli.Headstart",
+        new ArrayList<>(List.of("extract", "--config", dir.resolve("pipeline.yaml").toString())), false));
+    cmd.addAll(Arrays.asList(args));
+    cmd.add(1, "-Dheadstart.crash_at=" + crashPoint);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    System.out.println("child extract (crash at " + crashPoint + "):\n" + out);
+    return p.exitValue();
+  }
 
-    // a bad file in val makes a --strict extract stop half way, as a crash would
-    Files.walk(store).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    Files.delete(data.resolve("train/cat/notes.txt"));
-    Files.delete(data.resolve("train/dog/bark.ogg"));
-    Files.delete(data.resolve("train/dog/empty.jpg"));
-    Files.delete(data.resolve("val/dog/huge.png"));
-    assertThatThrownBy(() -> extract("extract.strict=true"))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("--strict").hasMessageContaining("truncated.jpg");
-    Manifest crashed = ManifestIO.read(store.toString());
-    assertThat(crashed.complete()).isFalse();
-    List<Path> finished = parts();
-    assertThat(finished).isNotEmpty();
-    Map<Path, FileTime> times = new HashMap<>();
-    for (Path p : finished) times.put(p, Files.getLastModifiedTime(p));
-    try (Stream<Path> s = Files.walk(store)) {
-      assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".inprogress"));
-    }
+  @Test
+  void anExtractKilledAfterItsFirstPartKeepsThatPartAndResumesWithoutDuplicates() throws Exception {
+    extract();
+    Map<String, float[]> reference = readWithDuckDb();
+    deleteTree(store);
+
+    assertThat(extractKilledAt("extract-part-published")).isEqualTo(137);
+    assertThat(Files.exists(store.resolve("manifest.json"))).isFalse();
+    List<Path> survived = parts();
+    assertThat(survived).hasSize(1);
+    assertThatThrownBy(() -> new dev.headstart.features.FeatureStoreReader(store.toString())
+        .load(List.of("train"), List.of(), false)).hasMessageContaining("./extract");
 
     ExtractStage.Result resumed = extract();
-    assertThat(resumed.partsKept()).isEqualTo(finished.size());
-    assertThat(resumed.imagesRun()).isLessThan(18);
-    for (Path p : finished) assertThat(Files.getLastModifiedTime(p)).isEqualTo(times.get(p));
-    assertThat(ManifestIO.read(store.toString()).complete()).isTrue();
+    assertThat(resumed.imagesRun()).isEqualTo(21 - 4); // part_rows 4: the first part's four images are kept
+    long[] rows = storedRowsAndKeys();
+    assertThat(rows[0]).isEqualTo(18).isEqualTo(rows[1]);
     Map<String, float[]> after = readWithDuckDb();
     assertThat(after).hasSize(18);
-    // equal to an uninterrupted extract (up to float rounding: batches are cut differently)
     for (Map.Entry<String, float[]> e : after.entrySet()) {
       float[] ref = reference.get(e.getKey());
-      for (int k = 0; k < ref.length; k++) assertThat(e.getValue()[k]).isCloseTo(ref[k], org.assertj.core.data.Offset.offset(1e-5f));
+      for (int k = 0; k < ref.length; k++) {
+        assertThat(e.getValue()[k]).isCloseTo(ref[k], org.assertj.core.data.Offset.offset(1e-5f));
+      }
     }
   }
 
   @Test
-  void anotherBackboneIsRefusedUnlessOverwrite() throws Exception {
+  void aCompactionKilledAtAnyStepLosesAndDuplicatesNothing() throws Exception {
     extract();
-    assertThatThrownBy(() -> extract("backbone.uri=tiny_cnn_spatial.pt"))
-        .isInstanceOf(UserException.class)
-        .hasMessageContaining("--overwrite")
-        .hasMessageContaining("backbone tiny_cnn.pt");
-    ExtractStage.Result replaced = extract("backbone.uri=tiny_cnn_spatial.pt", "extract.overwrite=true");
-    assertThat(replaced.imagesRun()).isEqualTo(21);
-    Manifest m = ManifestIO.read(store.toString());
-    assertThat(m.backbone().get("uri")).isEqualTo("tiny_cnn_spatial.pt");
-    assertThat(readWithDuckDb()).hasSize(18);
+    Map<String, float[]> reference = readWithDuckDb();
+    Files.delete(data.resolve("train/cat/img0.png"));
+    Files.delete(data.resolve("train/cat/img1.jpg"));
+    Files.delete(data.resolve("train/cat/img2.bmp"));
+    Path snapshot = dir.resolve("snapshot");
+    copyTree(store, snapshot);
+    for (String point : List.of("compaction-written", "compaction-journaled", "compaction-published-one")) {
+      deleteTree(store);
+      copyTree(snapshot, store);
+      assertThat(extractKilledAt(point, "--gc")).as(point).isEqualTo(137);
+      ExtractStage.Result r = extract();
+      assertThat(r.imagesRun()).as(point).isZero();
+      long[] rows = storedRowsAndKeys();
+      assertThat(rows[0]).as(point + ": rows equal distinct keys").isEqualTo(rows[1]);
+      assertThat(Files.exists(store.resolve("_compaction.json"))).isFalse();
+      try (Stream<Path> s = Files.walk(store)) {
+        assertThat(s.map(p -> p.getFileName().toString())).as(point).noneMatch(n -> n.endsWith(".inprogress"));
+      }
+      Map<String, float[]> after = readWithDuckDb();
+      assertThat(after).as(point).hasSize(15);
+      for (Map.Entry<String, float[]> e : after.entrySet()) {
+        assertThat(e.getValue()).as(point + " " + e.getKey()).containsExactly(reference.get(e.getKey()));
+      }
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws Exception {
+    if (!Files.exists(root)) return;
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  @Test
+  void aStoreOfTheEarlierLayoutIsRefusedThenMigratedWithoutAForwardPass() throws Exception {
+    extract();
+    Map<String, float[]> reference = readWithDuckDb();
+    Manifest now = ManifestIO.read(store.toString());
+    // the same features as the earlier layout wrote them: labels inside the rows, parts per split
+    deleteTree(store);
+    org.apache.avro.Schema old = org.apache.avro.SchemaBuilder.record("FeatureRow").namespace("dev.headstart.features")
+        .fields().requiredString("path").requiredString("split").requiredInt("label").requiredString("label_name")
+        .requiredInt("view").requiredString("content_hash")
+        .name("features").type().array().items().floatType().noDefault().endRecord();
+    var conf = dev.headstart.features.HadoopFs.configuration();
+    for (String split : List.of("train", "val")) {
+      try (var w = org.apache.parquet.avro.AvroParquetWriter.<org.apache.avro.generic.GenericRecord>builder(
+          org.apache.parquet.hadoop.util.HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(
+              store.resolve(split + "/part-00000.parquet").toUri()), conf))
+          .withSchema(old).withConf(conf).withDataModel(org.apache.avro.generic.GenericData.get()).build()) {
+        for (var e : reference.entrySet()) {
+          String path = e.getKey().substring(0, e.getKey().indexOf('|'));
+          if (!path.startsWith(split + "/")) continue;
+          var r = new org.apache.avro.generic.GenericData.Record(old);
+          String cls = path.split("/")[1];
+          r.put("path", path);
+          r.put("split", split);
+          r.put("label", now.classes().indexOf(cls));
+          r.put("label_name", cls);
+          r.put("view", 0);
+          r.put("content_hash", dev.headstart.io.Hashing.sha256(data.resolve(path)));
+          List<Float> f = new ArrayList<>();
+          for (float v : e.getValue()) f.add(v);
+          r.put("features", f);
+          w.write(r);
+        }
+      }
+    }
+    PipelineConfig c = config();
+    Preprocessor pre = new Preprocessor(BackboneLoader.locate(c.backbone(), dir).card());
+    String legacyFingerprint = FeatureFingerprint.legacy(dev.headstart.io.Hashing.sha256(dir.resolve("tiny_cnn.pt")),
+        ExtractStage.preprocessing(pre, c.extract()), now.classes());
+    Files.writeString(store.resolve("manifest.json"), dev.headstart.io.Json.GSON.toJson(Map.of(
+        "fingerprint", legacyFingerprint, "complete", true, "classes", now.classes(), "feature_dim", 32,
+        "backbone", now.backbone(), "preprocessing", now.preprocessing(), "views", 0)));
+
+    assertThatThrownBy(() -> extract()).isInstanceOf(UserException.class)
+        .hasMessageContaining("earlier headstart").hasMessageContaining("--migrate").hasMessageContaining("--overwrite");
+    assertThatThrownBy(() -> new dev.headstart.features.FeatureStoreReader(store.toString())
+        .load(List.of("train"), List.of(), false)).hasMessageContaining("--migrate");
+    // another backbone's store cannot be migrated into this one's fingerprint
+    assertThatThrownBy(() -> extract("extract.migrate=true", "backbone.uri=tiny_cnn_spatial.pt"))
+        .isInstanceOf(UserException.class).hasMessageContaining("cannot be migrated")
+        .hasMessageContaining("tiny_cnn.pt");
+    ExtractStage.Result migrated = extract("extract.migrate=true");
+    assertThat(migrated.imagesRun()).isZero();
+    assertThat(Files.exists(store.resolve("train"))).isFalse();
+    Map<String, float[]> after = readWithDuckDb();
+    assertThat(after).hasSize(18);
+    for (var e : after.entrySet()) assertThat(e.getValue()).containsExactly(reference.get(e.getKey()));
   }
 
   @Test
@@ -255,6 +469,11 @@ class ExtractStageTest {
     // the same seed gives the same views
     extract("extract.views=2", "extract.seed=3", "extract.overwrite=true");
     assertThat(readWithDuckDb().get("train/cat/img0.png|2")).containsExactly(v2);
+    // an image moved from val to train needs its views, and only them
+    Files.move(data.resolve("val/cat/img0.jpg"), data.resolve("train/cat/from_val.jpg"));
+    ExtractStage.Result moved = extract("extract.views=2", "extract.seed=3");
+    assertThat(moved.imagesRun()).isEqualTo(1);
+    assertThat(moved.rowsWritten()).isEqualTo(2);
   }
 
   @Test
@@ -320,7 +539,8 @@ class ExtractStageTest {
     Map<String, float[]> rows = new HashMap<>();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT path, features FROM read_parquet('" + store + "/*/part-*.parquet')")) {
+        ResultSet rs = st.executeQuery("SELECT i.path, f.features FROM '" + store.resolve("index.parquet") + "' i"
+            + " JOIN read_parquet('" + store.resolve("rows") + "/*/*.parquet') f USING (content_hash)")) {
       while (rs.next()) {
         Object[] values = (Object[]) rs.getArray("features").getArray();
         float[] f = new float[values.length];

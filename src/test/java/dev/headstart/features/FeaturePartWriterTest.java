@@ -20,17 +20,16 @@ class FeaturePartWriterTest {
   private final List<String> classes = List.of("ants", "bees");
 
   @Test
-  void writtenRowsReadBackWithTheirTypesAndValues() throws Exception {
+  void writtenRowsReadBackJoinedWithTheIndex() throws Exception {
     String store = dir.resolve("features").toString();
     List<FeatureRow> rows = SyntheticStore.rows("train", classes, 20, 8, 3.0, 1, 7);
-    try (FeaturePartWriter w = FeaturePartWriter.open(store, "train", 3)) {
-      w.writeAll(rows);
-      assertThat(w.rows()).isEqualTo(rows.size());
+    SyntheticStore.writeSplit(store, "train", rows, 1);
+    Path folder = dir.resolve("features/rows/" + FeatureStoreLayout.dirName(SyntheticStore.FINGERPRINT));
+    try (Stream<Path> files = Files.list(folder)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("part-synthetic-train-00000.parquet");
     }
-    assertThat(dir.resolve("features/train/part-00003.parquet")).isRegularFile();
-    try (Stream<Path> files = Files.list(dir.resolve("features/train"))) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("part-00003.parquet");
-    }
+    assertThat(dir.resolve("features/index.parquet")).isRegularFile();
+    SyntheticStore.writeManifest(store, SyntheticStore.manifest(classes, 8, 1, Map.of("train", 40)));
     List<FeatureRow> back = FeatureRows.readSplit(store, "train");
     assertThat(back).hasSize(rows.size());
     for (int i = 0; i < rows.size(); i++) {
@@ -47,39 +46,50 @@ class FeaturePartWriterTest {
   }
 
   @Test
-  void duckDbReadsThePartsWithoutHeadstart() throws Exception {
+  void duckDbJoinsTheIndexWithThePartsWithoutHeadstart() throws Exception {
     String store = dir.resolve("features").toString();
     List<FeatureRow> rows = SyntheticStore.rows("val", classes, 5, 4, 3.0, 0, 3);
     SyntheticStore.writeSplit(store, "val", rows, 2);
-    String glob = dir.resolve("features/val/part-*.parquet").toString();
+    // the query README gives
+    String sql = "SELECT i.path, i.label_name, typeof(f.features), typeof(i.label), f.features[1], f.view"
+        + " FROM '" + dir.resolve("features/index.parquet") + "' i"
+        + " JOIN read_parquet('" + dir.resolve("features/rows/*/*.parquet") + "', hive_partitioning = true) f"
+        + " ON f.content_hash = i.content_hash AND f.view = 0"
+        + " WHERE f.fingerprint = '" + FeatureStoreLayout.dirName(SyntheticStore.FINGERPRINT).substring(12) + "'"
+        + " ORDER BY i.path";
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement s = c.createStatement()) {
-      try (ResultSet r = s.executeQuery("SELECT count(*), min(len(features)), max(len(features)) FROM read_parquet('" + glob + "')")) {
+      try (ResultSet r = s.executeQuery("SELECT count(*) FROM (" + sql + ")")) {
         r.next();
         assertThat(r.getLong(1)).isEqualTo(rows.size());
-        assertThat(r.getInt(2)).isEqualTo(4);
-        assertThat(r.getInt(3)).isEqualTo(4);
       }
-      try (ResultSet r = s.executeQuery("SELECT typeof(features), typeof(label), typeof(path), label_name, "
-          + "features[1], view FROM read_parquet('" + glob + "') WHERE path = '" + rows.get(1).path() + "'")) {
-        r.next();
-        assertThat(r.getString(1)).isEqualTo("FLOAT[]");
-        assertThat(r.getString(2)).isEqualTo("INTEGER");
-        assertThat(r.getString(3)).isEqualTo("VARCHAR");
-        assertThat(r.getString(4)).isEqualTo(rows.get(1).labelName());
-        assertThat(r.getFloat(5)).isEqualTo(rows.get(1).features()[0]);
-        assertThat(r.getInt(6)).isZero();
+      try (ResultSet r = s.executeQuery(sql)) {
+        while (r.next()) {
+          FeatureRow expected = rows.stream().filter(x -> {
+            try {
+              return x.path().equals(r.getString(1));
+            } catch (java.sql.SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          }).findFirst().orElseThrow();
+          assertThat(r.getString(2)).isEqualTo(expected.labelName());
+          assertThat(r.getString(3)).isEqualTo("FLOAT[]");
+          assertThat(r.getString(4)).isEqualTo("INTEGER");
+          assertThat(r.getFloat(5)).isEqualTo(expected.features()[0]);
+          assertThat(r.getInt(6)).isZero();
+        }
       }
     }
   }
 
   @Test
   void anAbortedPartLeavesNothingBehind() throws Exception {
-    String store = dir.resolve("features").toString();
-    FeaturePartWriter w = FeaturePartWriter.open(store, "train", 0);
-    w.writeAll(SyntheticStore.rows("train", classes, 3, 4, 1.0, 0, 1));
+    org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(SyntheticStore.rowsDir(dir.resolve("features").toString()),
+        FeatureStoreLayout.partName("aborted", 0));
+    FeaturePartWriter w = FeaturePartWriter.open(part, HadoopFs.configuration(), SyntheticStore.FINGERPRINT);
+    for (FeatureRow r : SyntheticStore.rows("train", classes, 3, 4, 1.0, 0, 1)) w.write(r.stored());
     w.abort();
-    try (Stream<Path> files = Files.list(dir.resolve("features/train"))) {
+    try (Stream<Path> files = Files.list(Path.of(part.getParent().toUri()))) {
       assertThat(files).isEmpty();
     }
   }

@@ -7,13 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 /**
- * Writes small synthetic feature stores for tests with the real writer and manifest code:
- * each class is a Gaussian blob around its own centre, {@code separation} apart.
+ * Writes small synthetic feature stores for tests with the real writer, index and manifest
+ * code: each class is a Gaussian blob around its own centre, {@code separation} apart.
  */
 public final class SyntheticStore {
-  public static final String FINGERPRINT = "synthetic-fingerprint";
+  public static final String FINGERPRINT = "5e7a1c0ffee0synthetic0fingerprint";
 
   private SyntheticStore() {}
 
@@ -37,12 +39,39 @@ public final class SyntheticStore {
     return rows;
   }
 
-  /** Writes rows of one split into {@code parts} part files. */
+  /** The folder the synthetic fingerprint's parts go to. */
+  public static Path rowsDir(String store) {
+    return FeatureStoreLayout.fingerprintDir(HadoopFs.toPath(store), FINGERPRINT);
+  }
+
+  /**
+   * Writes the rows of one split into {@code parts} part files and puts the split's images
+   * (view 0 rows) into the index in place of the split's earlier entries; a manifest already
+   * there is pointed at the new index.
+   */
   public static void writeSplit(String store, String split, List<FeatureRow> rows, int parts) throws IOException {
+    writeParts(store, split, rows, parts, FINGERPRINT);
+    Configuration conf = HadoopFs.configuration();
+    Path root = HadoopFs.toPath(store);
+    List<IndexEntry> index = new ArrayList<>();
+    for (IndexEntry e : StoreIndex.read(root, conf)) if (!e.split().equals(split)) index.add(e);
+    for (FeatureRow r : rows) if (r.view() == 0) index.add(r.entry());
+    StoreIndex.write(root, conf, index);
+    var existing = ManifestIO.readIfExists(root, conf);
+    if (existing.isPresent()) writeManifest(store, existing.get());
+  }
+
+  /** Writes rows as parts of the synthetic folder stamped with {@code fingerprint}. */
+  public static void writeParts(String store, String split, List<FeatureRow> rows, int parts, String fingerprint)
+      throws IOException {
+    Configuration conf = HadoopFs.configuration();
     int per = (rows.size() + parts - 1) / parts;
     for (int p = 0; p < parts; p++) {
-      try (FeaturePartWriter w = FeaturePartWriter.open(store, split, p, FINGERPRINT)) {
-        w.writeAll(rows.subList(Math.min(rows.size(), p * per), Math.min(rows.size(), (p + 1) * per)));
+      Path part = new Path(rowsDir(store), FeatureStoreLayout.partName("synthetic-" + split, p));
+      try (FeaturePartWriter w = FeaturePartWriter.open(part, conf, fingerprint)) {
+        for (FeatureRow r : rows.subList(Math.min(rows.size(), p * per), Math.min(rows.size(), (p + 1) * per))) {
+          w.write(r.stored());
+        }
       }
     }
   }
@@ -59,7 +88,17 @@ public final class SyntheticStore {
     pre.put("input_size", 32);
     pre.put("mean", List.of(0.485, 0.456, 0.406));
     return new Manifest(HeadstartVersion.VERSION, "2026-01-01T00:00:00Z", FINGERPRINT, backbone, pre,
-        classes, dim, views, splits, List.of(), Map.of("seconds", 1.0), "images", true);
+        classes, dim, views, splits, List.of(), Map.of("seconds", 1.0), "images", true, FeatureStoreLayout.LAYOUT,
+        null, FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(FINGERPRINT), List.of());
+  }
+
+  /** Writes the manifest, naming the listing the store's index holds now. */
+  public static void writeManifest(String store, Manifest m) throws IOException {
+    Configuration conf = HadoopFs.configuration();
+    String listing = StoreIndex.storedListingId(HadoopFs.toPath(store), conf);
+    ManifestIO.write(store, new Manifest(m.headstartVersion(), m.createdAt(), m.fingerprint(), m.backbone(),
+        m.preprocessing(), m.classes(), m.featureDim(), m.views(), m.splits(), m.skipped(), m.timings(), m.dataRoot(),
+        m.complete(), m.layout(), listing, m.featuresDir(), m.labelConflicts()));
   }
 
   /** A complete store: train and val splits of well separated classes, and its manifest. */
@@ -69,7 +108,6 @@ public final class SyntheticStore {
     List<FeatureRow> val = rows("val", classes, valPerClass, dim, separation, 0, 2);
     writeSplit(store, "train", train, 2);
     writeSplit(store, "val", val, 1);
-    ManifestIO.write(store, manifest(classes, dim, views,
-        Map.of("train", train.size(), "val", val.size())));
+    writeManifest(store, manifest(classes, dim, views, Map.of("train", train.size() / (1 + views), "val", val.size())));
   }
 }

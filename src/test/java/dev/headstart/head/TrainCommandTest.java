@@ -193,7 +193,7 @@ class TrainCommandTest {
   void aSplitWithoutRowsIsRefused() throws Exception {
     List<FeatureRow> train = SyntheticStore.rows("train", TWO, 5, 4, 2.0, 0, 1);
     SyntheticStore.writeSplit(store, "train", train, 1);
-    ManifestIO.write(store, SyntheticStore.manifest(TWO, 4, 0, Map.of("train", train.size())));
+    SyntheticStore.writeManifest(store, SyntheticStore.manifest(TWO, 4, 0, Map.of("train", train.size())));
     assertRefused("split 'val'");
   }
 

@@ -157,7 +157,8 @@ final class RunFixtures {
         Map.of("train", new Manifest.SplitCounts(CLASSES.size() * 20, CLASSES.size() * 20, 0),
             "val", new Manifest.SplitCounts(CLASSES.size() * VAL_PER_CLASS, CLASSES.size() * VAL_PER_CLASS, 0)),
         List.of(), Map.of("seconds", EXTRACTION_SECONDS, "images_per_second", 8.0),
-        images.toAbsolutePath().toString(), true);
+        images.toAbsolutePath().toString(), true, dev.headstart.features.FeatureStoreLayout.LAYOUT, "listing",
+        "rows/fingerprint=fp-features", List.of());
     Json.writeFile(features.resolve(Manifest.FILE_NAME), m);
   }
 }
