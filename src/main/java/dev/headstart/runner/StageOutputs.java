@@ -44,7 +44,9 @@ final class StageOutputs {
       case EXTRACT -> {
         String loc = config.featuresLocation();
         if (!loc.contains("://") || loc.startsWith("file:")) {
-          out.add(relative(Path.of(loc.replaceFirst("^file:", "")).resolve("manifest.json")));
+          Path store = Path.of(loc.replaceFirst("^file:", ""));
+          out.add(relative(store.resolve("manifest.json")));
+          out.add(relative(store.resolve("index.parquet")));
         }
       }
       case TRAIN, FINETUNE -> {
