@@ -108,6 +108,15 @@ public final class ExtractCommand implements Callable<Integer> {
           + " parts with none (extract.compact_below, default 0.5).")
   Double compactBelow;
 
+  @Option(names = "--engine", paramLabel = "local|spark",
+      description = "Where the backbone runs: local (this JVM) or spark, an Apache Spark job writing the same store;"
+          + " needs the spark module built, see README \"Scale-out\" (extract.engine).")
+  String engine;
+
+  @Option(names = "--master", paramLabel = "URL",
+      description = "With --engine spark: Spark's master, e.g. local[2] (embedded) (extract.spark.master).")
+  String master;
+
   @Option(names = "--migrate",
       description = "Convert a store written by an earlier headstart (parts per split) into this layout without"
           + " running the backbone again; only for the same backbone and preprocessing (extract.migrate).")
@@ -132,6 +141,8 @@ public final class ExtractCommand implements Callable<Integer> {
     config.override("extract.gc", gc);
     config.override("extract.compact_below", compactBelow);
     config.override("extract.migrate", migrate);
+    config.override("extract.engine", engine);
+    config.override("extract.spark.master", master);
     PipelineConfig pipeline = config.load();
     EngineGuard.prepare(EnumSet.of("bf16".equals(pipeline.extract().precision())
         ? Workload.BF16_INFERENCE : Workload.FP32_INFERENCE));

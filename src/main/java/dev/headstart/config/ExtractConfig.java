@@ -24,6 +24,8 @@ import java.util.List;
  *     every backbone in the store) and compact the parts they leave sparse
  * @param compactBelow with gc: parts whose share of live rows is below this are rewritten
  * @param migrate convert a store of the earlier per-split layout instead of refusing it
+ * @param engine local (this JVM) or spark (a Spark job writing the same store)
+ * @param spark the Spark engine's master, shards and settings
  */
 public record ExtractConfig(
     String out,
@@ -39,9 +41,11 @@ public record ExtractConfig(
     int intraOpThreads,
     boolean gc,
     double compactBelow,
-    boolean migrate) {
-  public static final ExtractConfig DEFAULTS =
-      new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false, 2048, false, "fp32", 0, false, 0.5, false);
+    boolean migrate,
+    ExtractEngine engine,
+    SparkSettings spark) {
+  public static final ExtractConfig DEFAULTS = new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false,
+      2048, false, "fp32", 0, false, 0.5, false, ExtractEngine.LOCAL, SparkSettings.DEFAULTS);
   /** Views are stored as bits of one long per image while extract looks up what it has. */
   public static final int MAX_VIEWS = 62;
 

@@ -34,6 +34,36 @@ public final class Backbone implements AutoCloseable {
     this.precision = precision;
   }
 
+  /**
+   * A predictor of its own over this loaded model, for another thread (a DJL predictor serves
+   * one thread at a time): a Spark executor's task threads share one model, each with a session.
+   */
+  public Session openSession() {
+    return new Session(model.newPredictor());
+  }
+
+  /** Forward passes on a predictor of their own; close it when the thread is done. */
+  public final class Session implements AutoCloseable {
+    private final Predictor<ImageBatch, float[][]> own;
+
+    private Session(Predictor<ImageBatch, float[][]> own) {
+      this.own = own;
+    }
+
+    public float[][] forward(ImageBatch batch) {
+      try {
+        return own.predict(batch);
+      } catch (TranslateException e) {
+        throw new IllegalStateException("forward pass of backbone " + source.uri() + " failed: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void close() {
+      own.close();
+    }
+  }
+
   /** Features of a batch: one row of featureDim floats per image. */
   public float[][] forward(ImageBatch batch) {
     try {

@@ -136,7 +136,7 @@ public final class BackboneLoader {
   }
 
   /** As above, saying through the reporter which file a failed known-answer check fell back to. */
-  static Backbone load(BackboneSource source, Device device, String precision, String knownSha256,
+  public static Backbone load(BackboneSource source, Device device, String precision, String knownSha256,
       Reporter reporter) {
     Path file = source.isModelZoo() ? null : source.inferenceFile(precision);
     String role = precision.equals("bf16") ? "bf16" : "inference";

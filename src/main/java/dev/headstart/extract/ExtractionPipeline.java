@@ -34,16 +34,13 @@ import org.apache.hadoop.fs.Path;
  * parts are the same whatever the thread count.
  */
 final class ExtractionPipeline {
-  /** An image whose bytes could not be decoded (or changed under the extract): skipped. */
-  record Failure(ExtractJob job, String reason) {}
-
   /** One image after the decoder thread: its tensors (one per requested view), or why not. */
   private record Decoded(ExtractJob job, float[][] tensors, String skipReason) {}
 
   /** A row waiting for its batch's forward pass. */
   private record Pending(String hash, int view) {}
 
-  private final ImageDecoder decoder;
+  private final JobDecoder jobDecoder;
   private final Preprocessor preprocessor;
   private final Backbone backbone;
   private final Path dir;
@@ -53,12 +50,11 @@ final class ExtractionPipeline {
   private final int partRows;
   private final int batchSize;
   private final int threads;
-  private final long viewSeed;
   private final boolean strict;
   private final ProgressMeter progress;
   private final AtomicLong decodeNanos = new AtomicLong();
   private final AtomicLong decodedTensors = new AtomicLong();
-  private final List<Failure> failures = new ArrayList<>();
+  private final List<ImageFailure> failures = new ArrayList<>();
   private ThreadBalance balance;
   // how many decoders may run at once; ThreadBalance may raise it
   private final Semaphore decoding;
@@ -77,7 +73,7 @@ final class ExtractionPipeline {
   ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path dir,
       Configuration conf, String fingerprint, String runId, int partRows, int batchSize, int threads, long viewSeed,
       boolean strict, ProgressMeter progress) {
-    this.decoder = decoder;
+    this.jobDecoder = new JobDecoder(decoder, preprocessor, viewSeed);
     this.preprocessor = preprocessor;
     this.backbone = backbone;
     this.dir = dir;
@@ -90,7 +86,6 @@ final class ExtractionPipeline {
     // fair: images start decoding in the order the predictor will take them
     this.decoding = new Semaphore(threads, true);
     this.decoders = threads;
-    this.viewSeed = viewSeed;
     this.strict = strict;
     this.progress = progress;
   }
@@ -120,7 +115,7 @@ final class ExtractionPipeline {
     return writeNanos / 1e9;
   }
 
-  List<Failure> failures() {
+  List<ImageFailure> failures() {
     return failures;
   }
 
@@ -167,7 +162,7 @@ final class ExtractionPipeline {
             throw new UserException("--strict: " + d.job().entry().file() + ": " + d.skipReason()
                 + "; fix or remove the file, or run without --strict to skip it");
           }
-          failures.add(new Failure(d.job(), d.skipReason()));
+          failures.add(new ImageFailure(d.job(), d.skipReason()));
           continue;
         }
         imagesRun++;
@@ -236,47 +231,16 @@ final class ExtractionPipeline {
   }
 
   /** On a decoder thread: read, check the bytes are the ones hashed, decode, preprocess the views. */
-  private Decoded decode(ExtractJob job) throws IOException {
+  private Decoded decode(ExtractJob job) {
     decoding.acquireUninterruptibly();
     long t0 = System.nanoTime();
     try {
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(job.entry().file());
-      } catch (IOException e) {
-        return new Decoded(job, null, "cannot be read: " + e.getMessage());
-      }
-      if (!Hashing.sha256(bytes).equals(job.contentHash())) {
-        return new Decoded(job, null, "changed while extract ran (its bytes no longer match the hash taken"
-            + " when it was listed); rerun ./extract");
-      }
-      RgbImage image;
-      try {
-        image = decoder.decode(bytes);
-      } catch (ImageSkippedException e) {
-        return new Decoded(job, null, e.reason());
-      }
-      int[] views = job.views();
-      float[][] tensors = new float[views.length][];
-      for (int k = 0; k < views.length; k++) {
-        tensors[k] = views[k] == 0 ? preprocessor.eval(image) : preprocessor.train(image, viewRandom(job.contentHash(), views[k]));
-      }
-      return new Decoded(job, tensors, null);
+      JobDecoder.Decoded d = jobDecoder.decode(job.contentHash(), job.entry().file(), job.views());
+      return new Decoded(job, d.tensors(), d.skipReason());
     } finally {
       decodeNanos.addAndGet(System.nanoTime() - t0);
       decodedTensors.addAndGet(job.rows());
       decoding.release();
     }
-  }
-
-  /**
-   * Each view's randomness depends only on the seed, the image's content and the view number:
-   * the same bytes get the same views under any path, so a moved image keeps its rows.
-   */
-  Random viewRandom(String contentHash, int view) {
-    long h = viewSeed * 0x9E3779B97F4A7C15L;
-    h = (h ^ contentHash.hashCode()) * 0xBF58476D1CE4E5B9L;
-    h = (h ^ view) * 0x94D049BB133111EBL;
-    return new Random(h ^ (h >>> 31));
   }
 }

@@ -42,7 +42,18 @@ public final class FeaturePartWriter implements AutoCloseable {
    * fingerprint, so a reader can tell a part copied into the wrong folder from the rest.
    */
   public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint) throws IOException {
-    Path tmp = FeatureStoreLayout.inProgress(part);
+    return open(part, conf, fingerprint, null);
+  }
+
+  /**
+   * As {@link #open(Path, Configuration, String)}, with a temporary name of this writer's own
+   * ({@code attempt}): two attempts at the same part (a retried or speculative Spark task) never
+   * write into one file; whichever finishes last renames its complete part into place.
+   */
+  public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint, String attempt)
+      throws IOException {
+    Path tmp = attempt == null ? FeatureStoreLayout.inProgress(part)
+        : new Path(part.getParent(), "." + part.getName() + "." + attempt + ".inprogress");
     FileSystem fs = HadoopFs.fileSystem(part, conf);
     fs.mkdirs(part.getParent());
     ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(tmp, conf))
