@@ -43,7 +43,8 @@ def machine():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return {"cpu": model, "cores": os.cpu_count()}
+    # other work on the machine skews every figure: the record says how busy it was
+    return {"cpu": model, "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2)}
 
 
 def load_fashion():
@@ -169,7 +170,8 @@ def table(args):
              "seconds.", ""]
     for (date, cpu, cores), steps in sorted(runs.items()):
         full = steps.get("full", {})
-        lines += [f"## {date} · {cpu} · {cores} cores", "",
+        load = max(r.get("load_average", 0) for r in steps.values())
+        lines += [f"## {date} · {cpu} · {cores} cores · load average up to {load:.1f}", "",
                   "| step | wall s | extract s | images run | rows reused | files hashed | hash s |",
                   "|---|---:|---:|---:|---:|---:|---:|"]
         for name, r in steps.items():
