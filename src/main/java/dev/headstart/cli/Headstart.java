@@ -5,6 +5,7 @@ import dev.headstart.core.UserException;
 import dev.headstart.config.ConfigException;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.LibtorchSwitch;
 import dev.headstart.engine.SaferEngineNeeded;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,7 +63,26 @@ public final class Headstart implements Runnable {
       }
       throw ex;
     });
+    cli.setExecutionStrategy(parseResult -> {
+      // a libtorch folder that cannot serve stops every command before it does anything (help aside)
+      if (!helpAsked(parseResult)) {
+        try {
+          LibtorchSwitch.install();
+        } catch (UserException e) {
+          throw new CommandLine.ExecutionException(cli, e.getMessage(), e);
+        }
+      }
+      return new CommandLine.RunLast().execute(parseResult);
+    });
     return cli.execute(args);
+  }
+
+  private static boolean helpAsked(CommandLine.ParseResult r) {
+    for (CommandLine.ParseResult p = r; p != null; p = p.subcommand()) {
+      if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) return true;
+      if (p.commandSpec().userObject() instanceof CommandLine.HelpCommand) return true;
+    }
+    return false;
   }
 
   static final class Version implements CommandLine.IVersionProvider {
