@@ -28,6 +28,7 @@ import org.apache.hadoop.fs.Path;
 /**
  * The extraction loop: decoder threads read, hash, decode and preprocess images (with their
  * augmented views) ahead of one predictor thread, which batches the tensors, runs the backbone
+ * (on the CPU in its own thread; on GPUs through {@link ForwardLanes}, several batches in flight)
  * and writes the rows of each chunk to its Parquet part. At most {@code window} images are in
  * flight, so memory is bounded by the batch size, never by the dataset. Results are consumed in
  * dataset order, so the parts are the same whatever the thread count.
@@ -43,6 +44,11 @@ final class ExtractionPipeline {
 
   private record Decoded(ImageEntry entry, String contentHash, float[][] tensors, String skipReason) {}
 
+  /** A batch's rows (features to come) and the part they go to. */
+  private record Batch(List<FeatureRow> rows, FeaturePartWriter writer) {}
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExtractionPipeline.class);
+
   private final ImageDecoder decoder;
   private final Preprocessor preprocessor;
   private final Backbone backbone;
@@ -50,6 +56,7 @@ final class ExtractionPipeline {
   private final Configuration conf;
   private final String fingerprint;
   private final int batchSize;
+  private final BatchSizing sizing;
   private final int threads;
   private final long viewSeed;
   private final boolean strict;
@@ -71,7 +78,10 @@ final class ExtractionPipeline {
     this.store = store;
     this.conf = conf;
     this.fingerprint = fingerprint;
-    this.batchSize = batchSize;
+    this.sizing = BatchSizing.of(batchSize, gpuMemory(backbone), lanesPerGpu(backbone), preprocessor.tensorSize(),
+        backbone.precision(), Runtime.getRuntime().maxMemory());
+    this.batchSize = sizing.batchSize();
+    if (batchSize == 0) LOG.info("extract: batch size {}", sizing.why());
     this.threads = threads;
     // fair: images start decoding in the order the predictor will take them
     this.decoding = new Semaphore(threads, true);
@@ -92,6 +102,27 @@ final class ExtractionPipeline {
       decoding.release(n - decoders);
       decoders = n;
     }
+  }
+
+  /** Images per forward pass: extract.batch_size, or what auto-sizing chose for 0. */
+  int batchSize() {
+    return batchSize;
+  }
+
+  /** Total memory of each GPU the backbone runs on (empty on the CPU). */
+  private static List<Long> gpuMemory(Backbone backbone) {
+    List<Long> mem = new ArrayList<>();
+    for (ai.djl.Device d : backbone.devices()) {
+      if (!d.isGpu()) continue;
+      long bytes = dev.headstart.engine.Gpus.list().stream().filter(g -> g.index() == d.getDeviceId())
+          .mapToLong(dev.headstart.engine.Gpus.Gpu::totalBytes).findFirst().orElse(0);
+      mem.add(bytes);
+    }
+    return mem;
+  }
+
+  private static int lanesPerGpu(Backbone backbone) {
+    return Math.max(1, backbone.lanes() / Math.max(1, backbone.devices().size()));
   }
 
   double decodeSeconds() {
@@ -121,60 +152,68 @@ final class ExtractionPipeline {
       // two batches of tensors in flight (an image brings 1 + views of them), whatever the dataset
       int maxViews = chunks.stream().mapToInt(Chunk::viewsPerImage).max().orElse(0);
       int window = Math.max(2 * poolSize, (2 * batchSize + maxViews) / (1 + maxViews));
-      float[] buffer = new float[batchSize * preprocessor.tensorSize()];
-      for (Chunk chunk : chunks) {
-        long t0 = System.nanoTime();
-        List<FeatureRow> pending = new ArrayList<>(batchSize);
-        List<SkippedFile> skipped = new ArrayList<>();
-        int images = 0;
-        int rows = 0;
-        FeaturePartWriter writer = null;
-        try {
-          for (int i = 0; i < chunk.images().size(); i++) {
-            while (inFlight.size() < window && todo.hasNext()) {
-              Task next = todo.next();
-              inFlight.add(pool.submit(() -> decode(next.entry(), next.views())));
-            }
-            Decoded d = take(inFlight.poll());
-            if (progress.advance(1)) {
-              progress.show(String.format(Locale.ROOT, "extract: %d/%d images, %.1f images/s, ETA %s",
-                  progress.done(), progress.total(), progress.rate(), progress.eta()));
-            }
-            if (d.skipReason() != null) {
-              if (strict) {
-                throw new UserException("--strict: " + d.entry().file() + ": " + d.skipReason()
-                    + "; fix or remove the file, or run without --strict to skip it");
+      ForwardLanes<Batch> lanes = new ForwardLanes<>(backbone.lanes(), batchSize * preprocessor.tensorSize(),
+          backbone::forward, LOG::warn);
+      ForwardLanes.Done<Batch> written = this::write;
+      try {
+        for (Chunk chunk : chunks) {
+          long t0 = System.nanoTime();
+          List<FeatureRow> pending = new ArrayList<>(batchSize);
+          List<SkippedFile> skipped = new ArrayList<>();
+          int images = 0;
+          int rows = 0;
+          FeaturePartWriter writer = null;
+          try {
+            for (int i = 0; i < chunk.images().size(); i++) {
+              while (inFlight.size() < window && todo.hasNext()) {
+                Task next = todo.next();
+                inFlight.add(pool.submit(() -> decode(next.entry(), next.views())));
               }
-              skipped.add(new SkippedFile(d.entry().path(), d.entry().split(), d.skipReason()));
-              continue;
-            }
-            images++;
-            for (int view = 0; view < d.tensors().length; view++) {
-              int slot = pending.size();
-              System.arraycopy(d.tensors()[view], 0, buffer, slot * preprocessor.tensorSize(), preprocessor.tensorSize());
-              ImageEntry e = d.entry();
-              pending.add(new FeatureRow(e.path(), e.split(), e.label(), e.labelName(), view, d.contentHash(), null));
-              if (pending.size() == batchSize) {
-                if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
-                rows += flush(pending, buffer, writer);
+              Decoded d = take(inFlight.poll());
+              if (progress.advance(1)) {
+                progress.show(String.format(Locale.ROOT, "extract: %d/%d images, %.1f images/s, ETA %s",
+                    progress.done(), progress.total(), progress.rate(), progress.eta()));
+              }
+              if (d.skipReason() != null) {
+                if (strict) {
+                  throw new UserException("--strict: " + d.entry().file() + ": " + d.skipReason()
+                      + "; fix or remove the file, or run without --strict to skip it");
+                }
+                skipped.add(new SkippedFile(d.entry().path(), d.entry().split(), d.skipReason()));
+                continue;
+              }
+              images++;
+              for (int view = 0; view < d.tensors().length; view++) {
+                int slot = pending.size();
+                System.arraycopy(d.tensors()[view], 0, lanes.buffer(), slot * preprocessor.tensorSize(),
+                    preprocessor.tensorSize());
+                ImageEntry e = d.entry();
+                pending.add(new FeatureRow(e.path(), e.split(), e.label(), e.labelName(), view, d.contentHash(), null));
+                if (pending.size() == batchSize) {
+                  if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
+                  rows += flush(pending, lanes, writer, written);
+                }
               }
             }
+            if (!pending.isEmpty()) {
+              if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
+              rows += flush(pending, lanes, writer, written);
+            }
+            lanes.drain(written);
+            if (writer != null) {
+              long w0 = System.nanoTime();
+              writer.close();
+              writeNanos += System.nanoTime() - w0;
+            }
+          } catch (IOException | RuntimeException e) {
+            if (writer != null) writer.abort();
+            throw e;
           }
-          if (!pending.isEmpty()) {
-            if (writer == null) writer = FeaturePartWriter.open(store, chunk.split(), chunk.index(), conf, fingerprint);
-            rows += flush(pending, buffer, writer);
-          }
-          if (writer != null) {
-            long w0 = System.nanoTime();
-            writer.close();
-            writeNanos += System.nanoTime() - w0;
-          }
-        } catch (IOException | RuntimeException e) {
-          if (writer != null) writer.abort();
-          throw e;
+          listener.finished(chunk, new PartRecord(chunk.key(), images, rows, skipped,
+              (System.nanoTime() - t0) / 1e9));
         }
-        listener.finished(chunk, new PartRecord(chunk.key(), images, rows, skipped,
-            (System.nanoTime() - t0) / 1e9));
+      } finally {
+        lanes.close();
       }
     } finally {
       pool.shutdownNow();
@@ -195,21 +234,26 @@ final class ExtractionPipeline {
     }
   }
 
-  /** Runs the batch through the backbone and appends its rows to the part. */
-  private int flush(List<FeatureRow> pending, float[] buffer, FeaturePartWriter writer) throws IOException {
-    long f0 = System.nanoTime();
-    float[][] features = backbone.forward(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
-    long f1 = System.nanoTime();
-    forwardNanos += f1 - f0;
-    if (balance != null) balance.afterBatch(f1 - f0, pending.size(), decodeNanos.get(), decodedTensors.get());
-    for (int i = 0; i < pending.size(); i++) {
-      FeatureRow r = pending.get(i);
-      writer.write(new FeatureRow(r.path(), r.split(), r.label(), r.labelName(), r.view(), r.contentHash(), features[i]));
-    }
-    writeNanos += System.nanoTime() - f1;
+  /** Hands the batch to the backbone; its rows reach the part in order, now or after later batches. */
+  private int flush(List<FeatureRow> pending, ForwardLanes<Batch> lanes, FeaturePartWriter writer,
+      ForwardLanes.Done<Batch> written) throws IOException {
     int n = pending.size();
+    lanes.submit(new Batch(new ArrayList<>(pending), writer), n, preprocessor.inputSize(), written);
     pending.clear();
     return n;
+  }
+
+  /** A finished batch: its timing to the balance, its rows to the part. */
+  private void write(Batch batch, float[][] features, long nanos) throws IOException {
+    long w0 = System.nanoTime();
+    forwardNanos += nanos;
+    if (balance != null) balance.afterBatch(nanos, batch.rows().size(), decodeNanos.get(), decodedTensors.get());
+    for (int i = 0; i < batch.rows().size(); i++) {
+      FeatureRow r = batch.rows().get(i);
+      batch.writer().write(new FeatureRow(r.path(), r.split(), r.label(), r.labelName(), r.view(), r.contentHash(),
+          features[i]));
+    }
+    writeNanos += System.nanoTime() - w0;
   }
 
   /** On a decoder thread: read, hash, decode, preprocess view 0 and the augmented views. */
