@@ -6,6 +6,9 @@ import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.engine.CrashSafeChild;
 import dev.headstart.engine.CpuInfo;
+import dev.headstart.engine.DevicePlan;
+import dev.headstart.engine.Gpus;
+import dev.headstart.engine.LibtorchSwitch;
 import dev.headstart.engine.EngineChoice;
 import dev.headstart.engine.EngineChoices;
 import dev.headstart.engine.EngineGuard;
@@ -46,7 +49,8 @@ import picocli.CommandLine.Option;
       "Examples:",
       "  bin/headstart doctor",
       "  bin/headstart doctor --recheck          # run the engine check again (after a driver change)",
-      "  bin/headstart doctor --set backbone.uri=backbones/resnet50.pt"
+      "  bin/headstart doctor --set backbone.uri=backbones/resnet50.pt",
+      "  HEADSTART_LIBTORCH=python bin/headstart doctor   # the CUDA torch of python3 (README: On a GPU)"
     })
 public final class DoctorCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
@@ -95,7 +99,7 @@ public final class DoctorCommand implements Callable<Integer> {
     for (Workload w : Workload.values()) if (choice.isaFor(w) == null) healthy = false;
 
     PipelineConfig pipeline = config.load();
-    out.println("GPUs: " + gpus());
+    for (String line : gpus(pipeline)) out.println(line);
     if (noProbe) return healthy ? 0 : 1;
     out.println();
     BackboneSource source;
@@ -185,18 +189,36 @@ public final class DoctorCommand implements Callable<Integer> {
   }
 
   private static String libtorchSource() {
-    String own = System.getenv("PYTORCH_LIBRARY_PATH");
-    if (own != null && !own.isBlank()) return own + " (PYTORCH_LIBRARY_PATH)";
-    return "the pytorch-native-cpu jar (unpacked under ~/.djl.ai/pytorch)";
+    return LibtorchSwitch.source();
   }
 
-  private static String gpus() {
+  /**
+   * The libtorch DJL actually loaded and where from, the GPUs the driver shows, whether libtorch
+   * can use them, and where backbone.device puts the backbone.
+   */
+  private static List<String> gpus(PipelineConfig pipeline) {
+    List<String> lines = new ArrayList<>();
+    List<Gpus.Gpu> seen = Gpus.list();
+    lines.add("GPUs (NVIDIA driver): " + (seen.isEmpty() ? "none (" + Gpus.whyNone() + ")"
+        : String.join(", ", seen.stream().map(Gpus.Gpu::describe).toList())));
     try {
       EngineGuard.prepare(java.util.EnumSet.of(Workload.FP32_INFERENCE), s -> { });
-      int n = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
-      return n == 0 ? "none seen by this libtorch (CPU build, or no CUDA driver)" : n + " CUDA device(s)";
+      ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+      boolean cuda = engine.hasCapability(ai.djl.engine.StandardCapabilities.CUDA);
+      lines.add("libtorch loaded: " + engine.getVersion() + " from " + ai.djl.pytorch.jni.LibUtils.getLibtorchPath()
+          + (cuda ? " (CUDA build)" : " (CPU build)"));
     } catch (RuntimeException | LinkageError e) {
-      return "unknown (" + e.getMessage() + ")";
+      lines.add("libtorch loaded: FAILED (" + e.getMessage() + ")");
     }
+    String setting = pipeline.backbone().device();
+    try {
+      DevicePlan plan = DevicePlan.current("backbone.device", pipeline.backbone().deviceSetting());
+      lines.add("backbone.device " + setting + " -> " + plan.describe()
+          + (plan.gpus().size() > 1 ? " (extract: one predictor per GPU; finetune and predict: the first)" : "")
+          + (plan.note() == null ? "" : "; " + plan.note()));
+    } catch (UserException e) {
+      lines.add("backbone.device " + setting + " -> cannot run: " + e.getMessage());
+    }
+    return lines;
   }
 }

@@ -55,7 +55,7 @@ final class HeadRunClassifier implements RunClassifier {
             + " was trained on (SHA-256 differs); pass the original with --backbone, or retrain the head");
       }
     }
-    Backbone backbone = BackboneLoader.load(source, BackboneLoader.device(device), "fp32");
+    Backbone backbone = BackboneLoader.load(source, BackboneLoader.singleDevice("--device", device), "fp32");
     NDManager manager = NDManager.newBaseManager();
     try {
       SequentialBlock head = HeadIO.load(HeadIO.specOf(config), runDir.resolve(config.weights()), manager);
