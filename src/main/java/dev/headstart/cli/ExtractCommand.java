@@ -115,6 +115,7 @@ public final class ExtractCommand implements Callable<Integer> {
     config.override("extract.strict", strict);
     config.override("extract.overwrite", overwrite);
     PipelineConfig pipeline = config.load();
+    DeviceCheck.before("backbone.device", pipeline.backbone().device());
     EngineGuard.prepare(EnumSet.of("bf16".equals(pipeline.extract().precision())
         ? Workload.BF16_INFERENCE : Workload.FP32_INFERENCE));
     try {

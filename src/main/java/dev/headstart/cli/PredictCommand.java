@@ -83,6 +83,7 @@ public final class PredictCommand implements Callable<Integer> {
     List<Path> files = ImageInputs.expand(inputs);
     if (files.isEmpty()) throw new UserException("no files found in " + inputs);
     List<ImagePrediction> predictions;
+    DeviceCheck.before("--device", device);
     EngineGuard.prepare(EnumSet.of(Workload.FP32_INFERENCE));
     try (RunClassifier classifier = RunClassifiers.open(run, backbone, device)) {
       predictions = new Predictor(classifier, maxPixels, batchSize, topK).predict(files);

@@ -71,8 +71,9 @@ public record DevicePlan(List<Integer> gpus, String note) {
           + "or set " + key + " to auto or cpu");
     }
     if (!libtorch.isCuda()) {
-      throw new UserException(asked + " asks for a GPU, but " + libtorch.origin() + " (" + libtorch.dir()
-          + ") holds libtorch " + libtorch.version() + ", a CPU-only build; it must be libtorch "
+      String where = libtorch.origin().contains(libtorch.dir().toString()) ? libtorch.origin()
+          : libtorch.origin() + " (" + libtorch.dir() + ")";
+      throw new UserException(asked + " asks for a GPU, but " + where + " holds libtorch " + libtorch.version() + ", a CPU-only build; it must be libtorch "
           + EngineVersions.LIBTORCH + "+" + LibtorchFolder.CUDA_FLAVOR + " (" + LibtorchSwitch.PIP_HINT
           + "), or set " + key + " to auto or cpu");
     }
