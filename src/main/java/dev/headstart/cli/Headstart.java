@@ -20,7 +20,12 @@ import picocli.CommandLine.Command;
       "over all images (extract), heads train on the cached features in seconds (train), and",
       "end-to-end baselines (finetune) and a report (report) say which approach wins.",
       "",
-      "Every stage reads pipeline.yaml; any key can be overridden with --set section.key=value."
+      "Every stage reads pipeline.yaml; any key can be overridden with --set section.key=value.",
+      "",
+      "On a GPU: HEADSTART_LIBTORCH=DIR (a folder holding a CUDA libtorch 2.7.1+cu128, such as a",
+      "pip torch's torch/lib) or HEADSTART_LIBTORCH=python (the CUDA torch of python3;",
+      "python:/path/to/python for another); backbone.device auto then uses every GPU. The folder",
+      "is checked before any command runs (exit 2 when it cannot serve). README: On a GPU."
     },
     subcommands = {
       ExtractCommand.class,
