@@ -39,10 +39,12 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Says how headstart computes on this machine and whether the configured backbone can be",
-      "trusted here: versions, CPU and instruction sets, threads, GPUs, where libtorch comes from,",
-      "the per-machine engine check (which oneDNN instruction-set cap each workload gets, and what",
-      "failed under the faster ones), and the backbone's known-answer check under each cap, each in",
-      "its own child process so that a crash is reported instead of killing the doctor.",
+      "trusted here: versions, CPU and instruction sets, threads, the libtorch loaded and where from",
+      "(HEADSTART_LIBTORCH), the GPUs the NVIDIA driver shows and where backbone.device puts the",
+      "backbone, the per-machine engine check (which oneDNN instruction-set cap each workload gets,",
+      "and what failed under the faster ones), and the backbone's known-answer check under each cap",
+      "and on each GPU backbone.device uses, each in its own child process so that a crash is",
+      "reported instead of killing the doctor.",
       "",
       "Exit status 0 when the backbone passes under the cap headstart will use, 1 when it cannot.",
       "",
@@ -136,6 +138,19 @@ public final class DoctorCommand implements Callable<Integer> {
         if (chosen && !r.startsWith("ok") && !r.startsWith("unchecked") && !role.equals("bf16")) usable = false;
       }
     }
+    DevicePlan plan = gpuPlan(pipeline);
+    for (int gpu : plan.gpus()) {
+      // the GPU's kernels, not oneDNN's: one child per GPU, under the cap fp32 inference uses
+      List<String> onGpu = new ArrayList<>(List.of("device=gpu:" + gpu));
+      onGpu.addAll(roles);
+      Isa cap = needed.get("inference") != null ? needed.get("inference") : EngineGuard.applied().isa();
+      Map<String, String> results = probeChild(pipeline, cap, onGpu);
+      for (String role : roles) {
+        String r = results.getOrDefault(role, "not run (the process died on an earlier file)");
+        out.printf("  %-11s %-9s %s   <- backbone.device uses this GPU%n", "cuda:" + gpu, role, r);
+        if (!r.startsWith("ok") && !r.startsWith("unchecked") && !role.equals("bf16")) usable = false;
+      }
+    }
     out.println(usable && healthy ? "verdict: this backbone runs correctly here with the chosen caps"
         : "verdict: NOT usable as chosen on this machine; see the lines above");
     return usable && healthy ? 0 : 1;
@@ -186,6 +201,15 @@ public final class DoctorCommand implements Callable<Integer> {
 
   private static String pct(double v) {
     return !Double.isFinite(v) ? "NaN/inf" : v >= 0.01 ? String.format("%.0f%%", v * 100) : String.format("%.2g", v);
+  }
+
+  /** The GPUs backbone.device uses (none when it cannot be planned: the GPU lines say why). */
+  private static DevicePlan gpuPlan(PipelineConfig pipeline) {
+    try {
+      return DevicePlan.current("backbone.device", pipeline.backbone().deviceSetting());
+    } catch (UserException e) {
+      return new DevicePlan(List.of(), e.getMessage());
+    }
   }
 
   private static String libtorchSource() {
