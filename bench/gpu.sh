@@ -87,6 +87,11 @@ for line in open(util):
     parts = [p.strip() for p in line.split(",")]
     if len(parts) == 2 and parts[1].isdigit():
         busy.setdefault(parts[0], []).append(int(parts[1]))
+# while extracting: from a GPU's first busy sample to its last (not the JVM start or the model load)
+for g, v in busy.items():
+    first = next((i for i, x in enumerate(v) if x > 0), len(v))
+    last = max((i for i, x in enumerate(v) if x > 0), default=-1)
+    busy[g] = v[first:last + 1] or [0]
 print(json.dumps({
     "what": "extract", "model": model, "input": 224,
     "device": m.get("backbone", {}).get("device"),
