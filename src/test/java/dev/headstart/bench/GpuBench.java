@@ -33,6 +33,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp target/headstart.jar:target/test-classes dev.headstart.bench.GpuBench decode --images DIR --model M.pt
+ *     (every .jpg and .png under DIR)
  * java -cp ... dev.headstart.bench.GpuBench compare --images DIR --model M.pt [--limit 256] [--precision fp32]
  * </pre>
  *
@@ -62,7 +63,7 @@ public final class GpuBench {
 
   static List<Path> jpegs(Path root) throws Exception {
     try (Stream<Path> walk = Files.walk(root)) {
-      return walk.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+      return walk.filter(p -> p.toString().endsWith(".jpg") || p.toString().endsWith(".png")).sorted().toList();
     }
   }
 
