@@ -13,6 +13,7 @@ import dev.headstart.core.Reporter;
 import dev.headstart.config.DeviceSetting;
 import dev.headstart.engine.CpuInfo;
 import dev.headstart.engine.DevicePlan;
+import dev.headstart.engine.Gpus;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Isa;
 import dev.headstart.engine.QuietLibtorch;
@@ -33,6 +34,7 @@ import java.util.stream.Stream;
 public final class BackboneLoader {
   static final String ENGINE = "PyTorch";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackboneLoader.class);
+  private static volatile boolean warnedUnusedGpus;
   private static final String EXPORT_HINT =
       "/usr/bin/python3 tools/export_backbone.py --model resnet18 --out backbones/resnet18.pt";
 
@@ -114,15 +116,20 @@ public final class BackboneLoader {
   /** The first device of backbone.device's plan: for work on one device (finetune, predict). */
   public static Device singleDevice(String key, String setting) {
     DevicePlan plan = plan(key, setting);
-    if (plan.gpus().size() > 1) {
-      LOG.info("{}={}: {} runs on the first GPU of {}", key, setting, "this command", plan.describe());
-    }
+    if (plan.gpus().size() > 1) LOG.info("{}={}: runs on the first GPU of {}", key, setting, plan.describe());
     return toDevice(plan.first());
   }
 
   private static DevicePlan plan(String key, String setting) {
     DevicePlan plan = DevicePlan.current(key, DeviceSetting.parse(key, setting));
-    if (plan.note() != null) LOG.info("{}={}: {}", key, setting, plan.note());
+    if (plan.note() == null) return plan;
+    // GPUs that auto cannot use: said once, since the user most likely meant to use them
+    if (!plan.onGpu() && !Gpus.list().isEmpty() && !warnedUnusedGpus) {
+      warnedUnusedGpus = true;
+      LOG.warn("{}={}: {} (set it to cpu to run on the CPU without this warning)", key, setting, plan.note());
+    } else {
+      LOG.info("{}={}: {}", key, setting, plan.note());
+    }
     return plan;
   }
 
@@ -178,9 +185,7 @@ public final class BackboneLoader {
 
   /** The file the first device runs, on another GPU, checked against its known answer there too. */
   private static void addReplica(Backbone first, Device device) {
-    Path file = first.file();
-    ZooModel<ImageBatch, float[][]> model = file == null ? openModel(first.source(), null, device)
-        : openModel(first.source(), file, device);
+    ZooModel<ImageBatch, float[][]> model = openModel(first.source(), first.file(), device);
     int lane = first.addReplica(model, device);
     ProbeResult r = KnownAnswer.check(first, lane, first.fileRoleName(), first.precision());
     if (r != null && !r.passed()) {
