@@ -56,7 +56,8 @@ final class HeadRunClassifier implements RunClassifier {
       }
     }
     Backbone backbone = BackboneLoader.load(source, BackboneLoader.singleDevice("--device", device), "fp32");
-    NDManager manager = NDManager.newBaseManager();
+    // the head on the CPU, where it was trained (the backbone may run on a GPU)
+    NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
     try {
       SequentialBlock head = HeadIO.load(HeadIO.specOf(config), runDir.resolve(config.weights()), manager);
       return new HeadRunClassifier(config, backbone, manager, head);
