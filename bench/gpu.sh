@@ -39,7 +39,7 @@ TORCH=$("$PY" -c 'import torch, torchvision, PIL; print(torch.__version__, torch
 
 # the jar, the bench classes, and the same libtorch check every command makes
 bin/headstart --version >/dev/null
-mvn -o -q -B test-compile >&2
+mvn -q -B test-compile >&2
 LIBDIRS=$(java -cp target/headstart.jar dev.headstart.engine.LibtorchEnvMain) || cannot "HEADSTART_LIBTORCH=$HEADSTART_LIBTORCH cannot serve (above)"
 LD=$(paste -sd: <<<"$LIBDIRS")
 export LD_LIBRARY_PATH="$LD${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -60,7 +60,8 @@ for m in $MODELS; do
 done
 
 # --- decode only: the data path on every core
-"${BENCH[@]}" decode --images "$OUT/images" --model "$OUT/$(set -- $MODELS; echo "$1")/$(set -- $MODELS; echo "$1").pt"
+FIRST=${MODELS%% *}
+"${BENCH[@]}" decode --images "$OUT/images" --model "$OUT/$FIRST/$FIRST.pt"
 
 # --- extract per model, with the GPU's utilisation sampled while it runs
 for m in $MODELS; do
