@@ -53,4 +53,23 @@ class BackboneLanesTest {
       assertThat(b.describe().get("device")).isEqualTo(Device.cpu().toString());
     }
   }
+
+  @Test
+  void aDeviceListLoadsOneModelPerDeviceEachCheckedAgainstItsKnownAnswer() {
+    // two CPU "devices" stand in for two GPUs: the same loading path, one model each
+    Device two = new Device.MultiDevice(new ArrayList<>(List.of(Device.cpu(), Device.cpu())));
+    BackboneSource src = BackboneLoader.locate(new BackboneConfig("tiny_cnn.pt", "", "cpu"), BackboneLoaderTest.BACKBONES);
+    try (Backbone b = BackboneLoader.load(src, two, "fp32")) {
+      assertThat(b.lanes()).isEqualTo(2);
+      assertThat(b.probe()).isNotNull();
+      int s = b.card().inputSize();
+      float[] x = new float[2 * 3 * s * s];
+      Random rng = new Random(5);
+      for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+      float[][] first = b.forward(0, new ImageBatch(x, 2, s));
+      float[][] second = b.forward(1, new ImageBatch(x, 2, s));
+      assertThat(second[0]).containsExactly(first[0]);
+      assertThat(second[1]).containsExactly(first[1]);
+    }
+  }
 }
