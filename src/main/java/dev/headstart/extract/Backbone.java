@@ -4,18 +4,23 @@ import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A loaded, frozen backbone: preprocessed image batches in, pooled features out. Not
- * thread-safe: one thread runs the forward passes (extract's design: many decoders, one
- * predictor).
+ * A loaded, frozen backbone: preprocessed image batches in, pooled features out. It runs in one
+ * or more lanes, each a predictor of its own thread: one on the CPU; on GPUs, a model per GPU and
+ * a few lanes each, so one batch computes while the next is copied in and the last copied out.
+ * {@link #forward(ImageBatch)} is lane 0. A lane is not thread-safe: one thread per lane.
  */
 public final class Backbone implements AutoCloseable {
+  private record Lane(Predictor<ImageBatch, float[][]> predictor, Device device, int model) {}
+
   private final BackboneSource source;
-  private final ZooModel<ImageBatch, float[][]> model;
-  private final Predictor<ImageBatch, float[][]> predictor;
+  private final List<ZooModel<ImageBatch, float[][]>> models = new ArrayList<>();
+  private final List<Lane> lanes = new ArrayList<>();
   private final Device device;
   private final String sha256;
   private final String precision;
@@ -27,11 +32,10 @@ public final class Backbone implements AutoCloseable {
   Backbone(BackboneSource source, ZooModel<ImageBatch, float[][]> model, Device device, String sha256,
       String precision) {
     this.source = source;
-    this.model = model;
-    this.predictor = model.newPredictor();
     this.device = device;
     this.sha256 = sha256;
     this.precision = precision;
+    addReplica(model, device);
   }
 
   /**
@@ -39,7 +43,7 @@ public final class Backbone implements AutoCloseable {
    * one thread at a time): a Spark executor's task threads share one model, each with a session.
    */
   public Session openSession() {
-    return new Session(model.newPredictor());
+    return new Session(models.get(0).newPredictor());
   }
 
   /** Forward passes on a predictor of their own; close it when the thread is done. */
@@ -64,16 +68,62 @@ public final class Backbone implements AutoCloseable {
     }
   }
 
-  /** Features of a batch: one row of featureDim floats per image. */
+  /** Adds a model loaded on another device, with one lane; returns that lane's number. */
+  int addReplica(ZooModel<ImageBatch, float[][]> model, Device on) {
+    models.add(model);
+    lanes.add(new Lane(model.newPredictor(), on, models.size() - 1));
+    return lanes.size() - 1;
+  }
+
+  /** Adds n more lanes on the model of a device. */
+  void addLanes(Device on, int n) {
+    Lane first = lanes.stream().filter(l -> l.device().equals(on)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no model on " + on));
+    for (int k = 0; k < n; k++) {
+      lanes.add(new Lane(models.get(first.model()).newPredictor(), on, first.model()));
+    }
+  }
+
+  /** Features of a batch on lane 0: one row of featureDim floats per image. */
   public float[][] forward(ImageBatch batch) {
+    return forward(0, batch);
+  }
+
+  /** Features of a batch on a lane; only that lane's thread may call it. */
+  public float[][] forward(int lane, ImageBatch batch) {
     try {
-      float[][] out = predictor.predict(batch);
+      float[][] out = lanes.get(lane).predictor().predict(batch);
       if (out.length > 0) featureDim = out[0].length;
       return out;
     } catch (TranslateException e) {
-      throw new IllegalStateException("forward pass of backbone " + source.uri() + " failed: "
-          + e.getMessage(), e);
+      throw new IllegalStateException("forward pass of backbone " + source.uri() + " on "
+          + lanes.get(lane).device() + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /** How many lanes can run at once. */
+  public int lanes() {
+    return lanes.size();
+  }
+
+  /** The device of a lane. */
+  public Device laneDevice(int lane) {
+    return lanes.get(lane).device();
+  }
+
+  /** Every device it runs on, in lane order, each once. */
+  public List<Device> devices() {
+    List<Device> ds = new ArrayList<>();
+    for (Lane l : lanes) if (!ds.contains(l.device())) ds.add(l.device());
+    return ds;
+  }
+
+  String precision() {
+    return precision;
+  }
+
+  String fileRoleName() {
+    return fileRole;
   }
 
   public BackboneSource source() {
@@ -84,6 +134,7 @@ public final class Backbone implements AutoCloseable {
     return source.card();
   }
 
+  /** The first device (the one its known-answer check ran on first). */
   public Device device() {
     return device;
   }
@@ -129,18 +180,23 @@ public final class Backbone implements AutoCloseable {
     m.put("weights", source.card().weights());
     m.put("feature_dim", featureDim);
     m.put("output", source.card().output());
-    m.put("device", device.toString());
+    m.put("device", deviceText());
     m.put("precision", precision);
     m.put("probe", probe == null ? null : probe.describe());
     if (fallback != null) m.put("fallback", fallback);
-    m.put("platform", dev.headstart.engine.Platform.describe(device.toString(), precision));
+    m.put("platform", dev.headstart.engine.Platform.describe(deviceText(), precision));
     m.put("card", source.card().withoutProbeOutputs());
     return m;
   }
 
+  private String deviceText() {
+    List<Device> ds = devices();
+    return ds.size() == 1 ? ds.get(0).toString() : String.join("+", ds.stream().map(Device::toString).toList());
+  }
+
   @Override
   public void close() {
-    predictor.close();
-    model.close();
+    for (Lane l : lanes) l.predictor().close();
+    for (ZooModel<ImageBatch, float[][]> m : models) m.close();
   }
 }

@@ -6,15 +6,12 @@ import dev.headstart.core.CrashPoint;
 import dev.headstart.features.FeaturePartWriter;
 import dev.headstart.features.FeatureStoreLayout;
 import dev.headstart.features.StoredRow;
-import dev.headstart.io.Hashing;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +24,7 @@ import org.apache.hadoop.fs.Path;
 /**
  * The extraction loop: decoder threads read, check, decode and preprocess images (the views
  * each job asks for) ahead of one predictor thread, which batches the tensors, runs the backbone
+ * (on the CPU in its own thread; on GPUs through {@link ForwardLanes}, several batches in flight)
  * and appends the rows, keyed by content hash and view, to the run's current Parquet part; a
  * part is published (renamed into place) every {@code partRows} rows, so a killed extract keeps
  * what its finished parts hold. At most {@code window} images are in flight, so memory is
@@ -40,6 +38,8 @@ final class ExtractionPipeline {
   /** A row waiting for its batch's forward pass. */
   private record Pending(String hash, int view) {}
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExtractionPipeline.class);
+
   private final JobDecoder jobDecoder;
   private final Preprocessor preprocessor;
   private final Backbone backbone;
@@ -49,6 +49,7 @@ final class ExtractionPipeline {
   private final String runId;
   private final int partRows;
   private final int batchSize;
+  private final BatchSizing sizing;
   private final int threads;
   private final boolean strict;
   private final ProgressMeter progress;
@@ -81,7 +82,10 @@ final class ExtractionPipeline {
     this.fingerprint = fingerprint;
     this.runId = runId;
     this.partRows = partRows;
-    this.batchSize = batchSize;
+    this.sizing = BatchSizing.of(batchSize, gpuMemory(backbone), lanesPerGpu(backbone), preprocessor.tensorSize(),
+        backbone.precision(), Runtime.getRuntime().maxMemory());
+    this.batchSize = sizing.batchSize();
+    if (batchSize == 0) LOG.info("extract: batch size {}", sizing.why());
     this.threads = threads;
     // fair: images start decoding in the order the predictor will take them
     this.decoding = new Semaphore(threads, true);
@@ -115,6 +119,27 @@ final class ExtractionPipeline {
     return writeNanos / 1e9;
   }
 
+  /** Images per forward pass: extract.batch_size, or what auto-sizing chose for 0. */
+  int batchSize() {
+    return batchSize;
+  }
+
+  /** Total memory of each GPU the backbone runs on (empty on the CPU). */
+  private static List<Long> gpuMemory(Backbone backbone) {
+    List<Long> mem = new ArrayList<>();
+    for (ai.djl.Device d : backbone.devices()) {
+      if (!d.isGpu()) continue;
+      long bytes = dev.headstart.engine.Gpus.list().stream().filter(g -> g.index() == d.getDeviceId())
+          .mapToLong(dev.headstart.engine.Gpus.Gpu::totalBytes).findFirst().orElse(0);
+      mem.add(bytes);
+    }
+    return mem;
+  }
+
+  private static int lanesPerGpu(Backbone backbone) {
+    return Math.max(1, backbone.lanes() / Math.max(1, backbone.devices().size()));
+  }
+
   List<ImageFailure> failures() {
     return failures;
   }
@@ -145,8 +170,11 @@ final class ExtractionPipeline {
       // two batches of tensors in flight (an image brings one per view), whatever the dataset
       int maxViews = jobs.stream().mapToInt(ExtractJob::rows).max().orElse(1);
       int window = Math.max(2 * poolSize, 2 * batchSize / maxViews + 1);
-      float[] buffer = new float[batchSize * preprocessor.tensorSize()];
+      ForwardLanes<List<Pending>> lanes = new ForwardLanes<>(backbone.lanes(), batchSize * preprocessor.tensorSize(),
+          backbone::forward, LOG::warn);
+      ForwardLanes.Done<List<Pending>> written = this::write;
       List<Pending> pending = new ArrayList<>(batchSize);
+      try {
       for (int i = 0; i < jobs.size(); i++) {
         while (inFlight.size() < window && todo.hasNext()) {
           ExtractJob next = todo.next();
@@ -168,13 +196,17 @@ final class ExtractionPipeline {
         imagesRun++;
         int[] views = d.job().views();
         for (int k = 0; k < views.length; k++) {
-          System.arraycopy(d.tensors()[k], 0, buffer, pending.size() * preprocessor.tensorSize(),
+          System.arraycopy(d.tensors()[k], 0, lanes.buffer(), pending.size() * preprocessor.tensorSize(),
               preprocessor.tensorSize());
           pending.add(new Pending(d.job().contentHash(), views[k]));
-          if (pending.size() == batchSize) flush(pending, buffer);
+          if (pending.size() == batchSize) flush(pending, lanes, written);
         }
       }
-      if (!pending.isEmpty()) flush(pending, buffer);
+      if (!pending.isEmpty()) flush(pending, lanes, written);
+      lanes.drain(written);
+      } finally {
+        lanes.close();
+      }
       publish();
     } catch (IOException | RuntimeException e) {
       if (writer != null) writer.abort();
@@ -209,25 +241,29 @@ final class ExtractionPipeline {
     }
   }
 
-  /** Runs the batch through the backbone and appends its rows to the current part. */
-  private void flush(List<Pending> pending, float[] buffer) throws IOException {
-    long f0 = System.nanoTime();
-    float[][] features = backbone.forward(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
-    long f1 = System.nanoTime();
-    forwardNanos += f1 - f0;
-    if (balance != null) balance.afterBatch(f1 - f0, pending.size(), decodeNanos.get(), decodedTensors.get());
-    for (int i = 0; i < pending.size(); i++) {
+  /** Hands the batch to the backbone; its rows reach the part in order, now or after later batches. */
+  private void flush(List<Pending> pending, ForwardLanes<List<Pending>> lanes, ForwardLanes.Done<List<Pending>> written)
+      throws IOException {
+    lanes.submit(new ArrayList<>(pending), pending.size(), preprocessor.inputSize(), written);
+    pending.clear();
+  }
+
+  /** A finished batch: its timing to the balance, its rows to the current part (a new one when it is full). */
+  private void write(List<Pending> batch, float[][] features, long nanos) throws IOException {
+    long w0 = System.nanoTime();
+    forwardNanos += nanos;
+    if (balance != null) balance.afterBatch(nanos, batch.size(), decodeNanos.get(), decodedTensors.get());
+    for (int i = 0; i < batch.size(); i++) {
       if (writer == null) {
         writer = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId, partsWritten)), conf,
             fingerprint);
       }
-      Pending p = pending.get(i);
+      Pending p = batch.get(i);
       writer.write(new StoredRow(p.hash(), p.view(), features[i]));
       rowsWritten++;
       if (writer.rows() >= partRows) publish();
     }
-    writeNanos += System.nanoTime() - f1;
-    pending.clear();
+    writeNanos += System.nanoTime() - w0;
   }
 
   /** On a decoder thread: read, check the bytes are the ones hashed, decode, preprocess the views. */

@@ -46,7 +46,7 @@ public final class LocalJobRunner implements JobRunner {
     timings.put("write_seconds", pipeline.writeSeconds());
     timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : threads.decoders()));
     timings.put("intra_op_threads", (double) (balancer != null ? balancer.threads() : threads.intraOp()));
-    timings.put("batch_size", (double) ex.batchSize());
+    timings.put("batch_size", (double) pipeline.batchSize());
     return new Outcome(pipeline.failures(), pipeline.imagesRun(), pipeline.rowsWritten(), pipeline.partsWritten(),
         timings, String.format(Locale.ROOT, "%.1f images/s, forward %.1f s", rate, pipeline.forwardSeconds()));
   }

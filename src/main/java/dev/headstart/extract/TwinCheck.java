@@ -40,7 +40,7 @@ final class TwinCheck {
       throw new IllegalStateException("unfrozen twin " + twin + " failed: " + e.getMessage(), e);
     }
     double worst = Agreement.relativeMaxDiff(flat(frozen), flat(reference));
-    double tol = KnownAnswer.tolerance(precision);
+    double tol = KnownAnswer.tolerance(precision, backbone.device().isGpu());
     return new ProbeResult(role, precision, worst <= tol, worst, tol, (System.nanoTime() - t0) / 1e9,
         EngineGuard.applied().isa().envValue, "unfrozen twin " + twin.getFileName() + " on this machine");
   }
