@@ -2,7 +2,7 @@
 """The Spark engine's overheads against ./extract on this machine, and what they predict for a
 cluster: records in, bench/SPARK_RESULTS.md out. bench/spark.sh runs both steps:
 
-  run    on bench/store_bench.py's 12,500 Fashion-MNIST PNGs: ./extract into a fresh store, then
+  run    on bench/store_bench.py's Fashion-MNIST PNGs (the folder as that bench left it): ./extract into a fresh store, then
          ./extract --engine spark --master local[N] (N = this machine's cores) into another; records
          the wall time of each command and the manifest's own timings (listing and hashing, the
          Spark job) to bench/records/spark.jsonl, with the date, the command and the machine.
@@ -75,14 +75,14 @@ def table(args):
         runs.setdefault((r["date"], r["cpu"], r["cores"]), {})[r["engine"]] = r
     lines = ["# The Spark engine: overheads here, and a cluster estimate from them", "",
              "Written by `bench/spark_bench.py table` from `bench/records/spark.jsonl` (measure with",
-             "`bench/spark.sh`): the same 12,500 PNGs and backbone as `bench/STORE_RESULTS.md`, each engine",
+             "`bench/spark.sh`): the Fashion-MNIST PNGs and backbone of `bench/STORE_RESULTS.md`, each engine",
              "into a fresh store. *wall*: the whole command; *work*: the manifest's own seconds (after the",
              "JVMs and, for Spark, the SparkContext have started).", ""]
     for (date, cpu, cores), e in sorted(runs.items()):
         if "local" not in e or "spark" not in e:
             continue
         lo, sp = e["local"], e["spark"]
-        n = sp["images_run"]
+        n = int(sp["images_run"])
         load = max(r.get("load_average", 0) for r in e.values())
         lines += [f"## {date} · {cpu} · {cores} cores · load average up to {load:.1f}", "",
                   "| engine | wall s | work s | listing + hashing s | images | images/s (work) |",

@@ -36,7 +36,7 @@ public final class SparkJobRunner implements JobRunner {
     TaskSettings settings = new TaskSettings(c.config().backbone().isModelZoo() ? c.config().backbone().uri()
         : c.source().inferenceFile("fp32").toAbsolutePath().toString(),
         c.source().cardFile() == null ? "" : c.source().cardFile().toAbsolutePath().toString(),
-        c.config().backbone().device(), ex.precision(), c.backboneSha(), ex.maxPixels(), ex.batchSize(), ex.seed(),
+        c.config().backbone().device(), ex.precision(), c.backboneSha(), ex.maxPixels(), batchSize(ex), ex.seed(),
         c.dir().toString(), c.fingerprint(), c.runId(), c.config().baseDir().toAbsolutePath().toString());
     c.reporter().info("extract (spark, %s): %d images in %d shards", sc.master(), jobs.size(), shards.size());
     ProgressMeter progress = new ProgressMeter(c.reporter().progress(), shards.size(), 30, false);
@@ -84,6 +84,13 @@ public final class SparkJobRunner implements JobRunner {
         "spark %s: %d shards in %.1f s, %.1f images/s", sc.master(), shards.size(), seconds,
         images / Math.max(seconds, 1e-9)));
   }
+
+  /** extract.batch_size, or for 0 (auto) the CPU's batch of the local extract: executors run the CPU libtorch. */
+  static int batchSize(ExtractConfig ex) {
+    return ex.batchSize() > 0 ? ex.batchSize() : CPU_BATCH;
+  }
+
+  static final int CPU_BATCH = 32;
 
   /** As configured, else four per core Spark reports; never more than there are jobs. */
   int shardCount(SparkSettings spark, int jobs) {
