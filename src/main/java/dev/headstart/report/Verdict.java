@@ -129,7 +129,8 @@ public record Verdict(String headline, List<String> details, String headVsFinetu
 
   /**
    * A warning when the largest class has more than {@link #IMBALANCE_RATIO} times the images of the
-   * smallest, counted on the best run's validation split (and test split, when larger).
+   * smallest, counted on the best run's validation split (or its test split, when larger). Classes
+   * without images in that split are not counted: they have no figures to hide.
    */
   static Optional<String> imbalance(ReportTables t) {
     if (t.best().isEmpty()) return Optional.empty();
@@ -140,21 +141,22 @@ public record Verdict(String headline, List<String> details, String headVsFinetu
     int largest = -1;
     int smallest = -1;
     for (int c = 0; c < m.length; c++) {
-      int n = 0;
-      for (int v : m[c]) n += v;
+      int n = rowSum(m, c);
+      if (n == 0) continue;
       if (largest < 0 || n > rowSum(m, largest)) largest = c;
       if (smallest < 0 || n < rowSum(m, smallest)) smallest = c;
     }
+    if (largest < 0) return Optional.empty();
     int big = rowSum(m, largest);
     int small = rowSum(m, smallest);
-    if (largest < 0 || big <= IMBALANCE_RATIO * small) return Optional.empty();
+    if (big <= IMBALANCE_RATIO * small) return Optional.empty();
     List<String> classes = run.metrics().classes();
     return Optional.of(String.format(Locale.ROOT,
-        "Warning: the classes are imbalanced: on the %s split '%s' has %d images, %s the %d of '%s'. Plain "
+        "Warning: the classes are imbalanced: on the %s split '%s' has %d images, %s %d of '%s'. Plain "
             + "accuracy hides how the small classes fare: read balanced accuracy, macro-F1 and per-class recall, "
             + "and consider train.class_weights: balanced (finetune.class_weights) and train.select_by: "
             + "balanced_accuracy.",
-        split, classes.get(largest), big, small == 0 ? "against" : String.format(Locale.ROOT, "%.1f×", (double) big / small),
+        split, classes.get(largest), big, String.format(Locale.ROOT, "%.1f× the", (double) big / small),
         small, classes.get(smallest)));
   }
 
