@@ -83,9 +83,15 @@ public record Verdict(String headline, List<String> details, String headVsFinetu
     }
     if (scratch.isPresent() && best.method() != Method.SCRATCH) {
       double gain = best.metrics().bestValAccuracy() - scratch.get().getDouble("best_val_accuracy");
+      String onTest = "";
+      if (best.hasTest() && !scratch.get().isMissing("test_accuracy")) {
+        double testGain = best.metrics().test().accuracy() - scratch.get().getDouble("test_accuracy");
+        onTest = String.format(Locale.ROOT, "; on the test split %s against %s, %s", pct(scratch.get().getDouble("test_accuracy")),
+            pct(best.metrics().test().accuracy()), points(testGain));
+      }
       details.add(String.format(Locale.ROOT,
-          "Training the same network from scratch reached %s: starting from pretrained weights is worth %s here.",
-          pct(scratch.get().getDouble("best_val_accuracy")), points(gain)));
+          "Training the same network from scratch reached %s on validation: starting from pretrained weights is worth %s there%s.",
+          pct(scratch.get().getDouble("best_val_accuracy")), points(gain), onTest));
     }
     imbalance(t).ifPresent(details::add);
     details.add(advice(best, head, finetune, extract, t.headVsFinetune()));
