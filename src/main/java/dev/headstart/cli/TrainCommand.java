@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
       "  ./train --lr 0.01 --epochs 40 --head mlp --hidden 256",
       "  ./train --sweep lr=0.1,0.01 wd=0,1e-4 head=linear,mlp",
       "      (8 runs, and a CSV in the runs folder ranking them)",
-      "  ./train --seeds 5                (the head with seeds seed..seed+4: mean ± sd)",
+      "  ./train --seeds 5   (seeds seed..seed+4: mean ± sd)",
       "  ./train --class-weights balanced --select-by balanced_accuracy",
       ""
     })
