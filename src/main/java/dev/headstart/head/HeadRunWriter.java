@@ -89,7 +89,7 @@ public final class HeadRunWriter {
       w.appendHistory(o.history());
       w.writePredictions(predictions(val, o.valPredicted(), o.valProbability(), classes));
       RunMetrics.TestMetrics test = null;
-      FeatureSplit testSplit = features.splits().get("test");
+      FeatureSplit testSplit = TrainingData.testSplit(features);
       if (o.testPredicted() != null && testSplit != null) {
         w.writeTestPredictions(predictions(testSplit, o.testPredicted(), o.testProbability(), classes));
         test = RunMetrics.TestMetrics.of(ClassificationMetrics.of(testSplit.labels(), o.testPredicted(), classes),

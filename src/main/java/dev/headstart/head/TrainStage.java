@@ -62,7 +62,7 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     String location = config.featuresLocation();
 
     LoadedFeatures features = new FeatureStoreReader(location).load(List.of("train", "val"), List.of("test"), c.useViews());
-    FeatureSplit test = features.splits().get("test");
+    FeatureSplit test = TrainingData.testSplit(features);
     reporter.info("train: %d train rows, %d val rows, %s, %d features, %d classes from %s (%.2f s)",
         features.split("train").rows(), features.split("val").rows(),
         test == null ? "no test split" : test.rows() + " test rows", features.dim(), features.classes().size(),

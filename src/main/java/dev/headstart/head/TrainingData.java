@@ -36,8 +36,8 @@ public final class TrainingData implements AutoCloseable {
     trainYColumn = labels(manager, train).reshape(-1, 1);
     valX = tensor(manager, val);
     valY = labels(manager, val);
-    FeatureSplit test = features.splits().get("test");
-    boolean hasTest = test != null && test.rows() > 0;
+    FeatureSplit test = testSplit(features);
+    boolean hasTest = test != null;
     testX = hasTest ? tensor(manager, test) : null;
     testY = hasTest ? labels(manager, test) : null;
   }
@@ -62,6 +62,15 @@ public final class TrainingData implements AutoCloseable {
 
   public FeatureSplit val() {
     return features.split("val");
+  }
+
+  /**
+   * The loaded test split, or null when the store has none (or an empty one): the one place the
+   * train stage asks the feature store whether there is a test split.
+   */
+  static FeatureSplit testSplit(LoadedFeatures features) {
+    FeatureSplit test = features.splits().get("test");
+    return test == null || test.rows() == 0 ? null : test;
   }
 
   /** The test split, when the feature store has one with rows. */
