@@ -36,7 +36,7 @@ public final class SweepGrid {
       if (v.isEmpty()) throw new ConfigException("'train.sweep." + k + "' has no values; give a list such as 0.1,0.01");
       if (axes.put(key, v) != null) throw new ConfigException("'train.sweep' names " + key + " twice");
     });
-    for (String k : List.of("sweep", "name", "runs", "features", "parallel")) {
+    for (String k : List.of("sweep", "name", "runs", "features", "parallel", "seeds")) {
       if (axes.containsKey(k)) throw new ConfigException("'train.sweep." + k + "' cannot be swept");
     }
     Map<String, Object> fixed = new LinkedHashMap<>(RecordBinder.toMap(base));

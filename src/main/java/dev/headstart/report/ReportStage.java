@@ -22,8 +22,9 @@ import tech.tablesaw.api.Table;
 
 /**
  * The report stage: reads the run layout under the runs folder (plus the extract manifest and any
- * sweep*.csv), and writes summary.csv, history.csv, per_class.csv, confusion.csv, sweep.csv and a
- * self-contained index.html into the output folder. Each file is written whole or not at all.
+ * sweep*.csv), and writes summary.csv, history.csv, per_class.csv, confusion.csv, sweep.csv,
+ * seeds.csv (when settings were repeated with several seeds) and a self-contained index.html into
+ * the output folder. Each file is written whole or not at all.
  */
 public final class ReportStage implements Stage<ReportStage.Result> {
   public static final String SUMMARY = "summary.csv";
@@ -31,6 +32,8 @@ public final class ReportStage implements Stage<ReportStage.Result> {
   public static final String PER_CLASS = "per_class.csv";
   public static final String CONFUSION = "confusion.csv";
   public static final String SWEEP = "sweep.csv";
+  /** Settings trained with several seeds: mean and standard deviation of their accuracies. */
+  public static final String SEEDS = "seeds.csv";
   public static final String INDEX = "index.html";
 
   /**
@@ -93,6 +96,12 @@ public final class ReportStage implements Stage<ReportStage.Result> {
     writeCsv(tables.history(), o.outDir().resolve(HISTORY));
     writeCsv(tables.perClass(), o.outDir().resolve(PER_CLASS));
     writeCsv(tables.confusion(), o.outDir().resolve(CONFUSION));
+    if (!tables.seeds().isEmpty()) {
+      writeCsv(tables.seeds(), o.outDir().resolve(SEEDS));
+    } else {
+      Files.deleteIfExists(o.outDir().resolve(SEEDS));
+    }
+    Verdict.imbalance(tables).ifPresent(reporter::warn);
     if (sweep.isPresent()) {
       writeCsv(sweep.get(), o.outDir().resolve(SWEEP));
     } else {
