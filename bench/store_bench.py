@@ -65,22 +65,32 @@ def load_fashion():
     return data
 
 
+PRISTINE = os.path.join(OUT, "pristine")
+
+
 def make_images():
-    marker = os.path.join(IMAGES, ".complete")
-    if os.path.exists(marker):
-        return
-    from PIL import Image
+    """bench/out/store/images afresh from a pristine copy (made once): the steps move and delete files."""
+    marker = os.path.join(PRISTINE, ".complete")
+    if not os.path.exists(marker):
+        make_pristine()
     shutil.rmtree(IMAGES, ignore_errors=True)
+    shutil.copytree(os.path.join(PRISTINE, "images"), IMAGES)
+
+
+def make_pristine():
+    from PIL import Image
+    shutil.rmtree(PRISTINE, ignore_errors=True)
+    images = os.path.join(PRISTINE, "images")
     data = load_fashion()
     for k, name in CLASSES.items():
         x = data[k]
         for split, lo, hi in (("train", 0, TRAIN_PER_CLASS), ("val", TRAIN_PER_CLASS, TRAIN_PER_CLASS + VAL_PER_CLASS)):
-            d = os.path.join(IMAGES, split, name)
+            d = os.path.join(images, split, name)
             os.makedirs(d, exist_ok=True)
             for i in range(lo, hi):
                 Image.fromarray(x[i]).save(os.path.join(d, f"{i:05d}.png"))
     # the images +1% adds later, kept outside the listing until then
-    extra = os.path.join(OUT, "extra")
+    extra = os.path.join(PRISTINE, "extra")
     shutil.rmtree(extra, ignore_errors=True)
     os.makedirs(extra)
     for k, name in CLASSES.items():
@@ -128,7 +138,7 @@ def run(args):
     recs = []
     recs.append(extract("full"))
     recs.append(extract("unchanged"))
-    extra = os.path.join(OUT, "extra")
+    extra = os.path.join(PRISTINE, "extra")
     for f in sorted(os.listdir(extra)):
         name, file = f.split("__")
         shutil.copy(os.path.join(extra, f), os.path.join(IMAGES, "train", name, "new_" + file))
@@ -154,8 +164,6 @@ def run(args):
                 os.remove(p)
                 deleted += 1
     recs.append(extract("gc_after_deleting_5_percent", "--gc"))
-    # the folder as it was, for the next run
-    shutil.rmtree(IMAGES)
     date = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     m = machine()
     with open(RECORDS, "a") as f:
