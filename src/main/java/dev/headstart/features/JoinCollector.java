@@ -14,7 +14,7 @@ import java.util.Map;
  * (feature count, no NaN); a hash listed twice (the same bytes at two paths) fills both; a row
  * seen twice fills its slot once.
  */
-final class JoinCollector implements RowSink {
+final class JoinCollector extends RowBuffer {
   /** The most floats one Java array holds; a split beyond it cannot be one contiguous array. */
   static final long MAX_FLOATS = Integer.MAX_VALUE - 8;
 
@@ -50,17 +50,11 @@ final class JoinCollector implements RowSink {
   // content hash -> (target, entry) pairs, flattened
   private final Map<String, int[]> destinations = new HashMap<>();
 
-  private float[] scratch;
-  private int count;
-  private String hash;
-  private int view;
-  private boolean nan;
   private String currentFile;
 
   /** splits: name -> entries in index order; views: k, the augmented views per image kept for keepViews. */
   JoinCollector(Map<String, List<IndexEntry>> splits, int dim, String keepViews, int views) {
     this.dim = dim;
-    this.scratch = new float[dim];
     this.targets = new Target[splits.size()];
     int t = 0;
     for (Map.Entry<String, List<IndexEntry>> s : splits.entrySet()) {
@@ -83,32 +77,7 @@ final class JoinCollector implements RowSink {
   }
 
   @Override
-  public void startRow() {
-    count = 0;
-    hash = null;
-    view = 0;
-    nan = false;
-  }
-
-  @Override
-  public void contentHash(String h) {
-    hash = h;
-  }
-
-  @Override
-  public void view(int v) {
-    view = v;
-  }
-
-  @Override
-  public void addFloat(float v) {
-    if (count == scratch.length) scratch = Arrays.copyOf(scratch, scratch.length * 2);
-    scratch[count++] = v;
-    if (v != v) nan = true;
-  }
-
-  @Override
-  public void endRow() {
+  void row(String hash, int view, float[] values, int count) {
     int[] dest = destinations.get(hash);
     if (dest == null) return; // not in the listing: kept for other listings until --gc
     for (int k = 0; k < dest.length; k += 2) {
@@ -116,19 +85,21 @@ final class JoinCollector implements RowSink {
       if (view >= target.rowsPerEntry) continue;
       int row = dest[k + 1] * target.rowsPerEntry + view;
       if (target.filled.get(row)) continue;
-      check(target.entries.get(dest[k + 1]));
-      System.arraycopy(scratch, 0, target.features, row * dim, dim);
+      check(target.entries.get(dest[k + 1]), hash, view, values, count);
+      System.arraycopy(values, 0, target.features, row * dim, dim);
       target.filled.set(row);
     }
   }
 
-  private void check(IndexEntry e) {
+  private void check(IndexEntry e, String hash, int view, float[] values, int count) {
     String where = "the row of '" + e.path() + "' (content " + hash.substring(0, Math.min(12, hash.length()))
         + ", view " + view + ") in " + currentFile;
     if (count != dim) {
       throw new FeatureStoreException(where + " has " + count + " features, the manifest says " + dim
           + ": the fingerprint folder mixes features of different backbones; delete it and rerun ./extract");
     }
+    boolean nan = false;
+    for (int i = 0; i < count; i++) nan |= values[i] != values[i];
     if (nan) {
       throw new FeatureStoreException(where + " has NaN features: the backbone produced NaN for this"
           + " image; check the image and the backbone (headstart doctor), delete " + currentFile

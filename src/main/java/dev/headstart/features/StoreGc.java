@@ -127,9 +127,9 @@ public final class StoreGc {
   /** Counts a part's rows and those that stay (live hash, key not already seen in an earlier part). */
   private long[] count(Path part, Set<String> live, Set<String> seen) throws IOException {
     long[] counts = new long[2];
-    FeatureParts.scan(part, conf, new KeySink() {
+    FeatureParts.scan(part, conf, new RowBuffer() {
       @Override
-      void row(String hash, int view) {
+      void row(String hash, int view, float[] values, int count) {
         counts[0]++;
         if (live.contains(hash) && seen.add(hash + ':' + view)) counts[1]++;
       }
@@ -146,9 +146,9 @@ public final class StoreGc {
     FeaturePartWriter[] current = {null};
     try {
       for (Path old : oldParts) {
-        FeatureParts.scan(old, conf, new FeatureSink() {
+        FeatureParts.scan(old, conf, new RowBuffer() {
           @Override
-          void row(String hash, int view, float[] features) {
+          void row(String hash, int view, float[] values, int count) {
             if (!live.contains(hash) || !seen.add(hash + ':' + view)) return;
             try {
               if (current[0] == null || current[0].rows() >= partRows) {
@@ -157,7 +157,7 @@ public final class StoreGc {
                     conf, fingerprint);
                 writers.add(current[0]);
               }
-              current[0].write(new StoredRow(hash, view, features));
+              current[0].write(new StoredRow(hash, view, Arrays.copyOf(values, count)));
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
@@ -190,75 +190,5 @@ public final class StoreGc {
   private String fingerprintOf(Path dir) throws IOException {
     FingerprintInfo info = FingerprintInfo.read(dir, conf);
     return info == null ? null : info.fingerprint();
-  }
-
-  /** A sink that sees keys only. */
-  private abstract static class KeySink implements RowSink {
-    private String hash;
-    private int view;
-
-    abstract void row(String hash, int view);
-
-    @Override
-    public void startRow() {
-      hash = null;
-      view = 0;
-    }
-
-    @Override
-    public void contentHash(String h) {
-      hash = h;
-    }
-
-    @Override
-    public void view(int v) {
-      view = v;
-    }
-
-    @Override
-    public void addFloat(float value) {}
-
-    @Override
-    public void endRow() {
-      row(hash, view);
-    }
-  }
-
-  /** A sink that sees whole rows. */
-  private abstract static class FeatureSink implements RowSink {
-    private String hash;
-    private int view;
-    private float[] values = new float[64];
-    private int count;
-
-    abstract void row(String hash, int view, float[] features);
-
-    @Override
-    public void startRow() {
-      hash = null;
-      view = 0;
-      count = 0;
-    }
-
-    @Override
-    public void contentHash(String h) {
-      hash = h;
-    }
-
-    @Override
-    public void view(int v) {
-      view = v;
-    }
-
-    @Override
-    public void addFloat(float value) {
-      if (count == values.length) values = Arrays.copyOf(values, count * 2);
-      values[count++] = value;
-    }
-
-    @Override
-    public void endRow() {
-      row(hash, view, Arrays.copyOf(values, count));
-    }
   }
 }
