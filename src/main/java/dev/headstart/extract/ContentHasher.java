@@ -4,8 +4,6 @@ import dev.headstart.core.ProgressMeter;
 import dev.headstart.io.Hashing;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -47,20 +45,21 @@ final class ContentHasher {
     this.threads = Math.max(1, threads);
   }
 
-  List<Hashed> hash(List<ImageEntry> entries, HashCache cache, java.io.PrintStream progressOut) throws IOException {
+  List<Hashed> hash(ImageFiles files, List<ImageEntry> entries, HashCache cache, java.io.PrintStream progressOut)
+      throws IOException {
     long t0 = System.nanoTime();
     List<Hashed> out = new ArrayList<>(entries.size());
     List<Integer> toRead = new ArrayList<>();
     for (ImageEntry e : entries) {
       HashCache.Entry c = cache.get(e.path());
-      BasicFileAttributes a;
+      ImageFiles.Stat a;
       try {
-        a = Files.readAttributes(e.file(), BasicFileAttributes.class);
+        a = files.stat(e.path());
       } catch (IOException ex) {
         out.add(new Hashed(e, null, "cannot be read: " + ex.getMessage()));
         continue;
       }
-      long mtime = a.lastModifiedTime().toMillis();
+      long mtime = a.mtimeMillis();
       if (c != null && c.matches(a.size(), mtime)) {
         out.add(new Hashed(e, c, null));
       } else {
@@ -84,7 +83,7 @@ final class ContentHasher {
           for (int i : slice) {
             Hashed h = out.get(i);
             try {
-              String hash = hashFile(h.entry().file());
+              String hash = hashFile(files, h.entry().path());
               out.set(i, new Hashed(h.entry(), new HashCache.Entry(h.cached().path(), h.cached().size(),
                   h.cached().mtimeMillis(), hash, null, 0), null));
             } catch (IOException ex) {
@@ -122,10 +121,10 @@ final class ContentHasher {
     return stats;
   }
 
-  private String hashFile(java.nio.file.Path file) throws IOException {
+  private String hashFile(ImageFiles files, String rel) throws IOException {
     MessageDigest md = Hashing.sha256();
     byte[] buffer = new byte[BUFFER];
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = files.open(rel)) {
       int n;
       while ((n = in.read(buffer)) > 0) {
         md.update(buffer, 0, n);

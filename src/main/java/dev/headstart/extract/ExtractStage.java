@@ -86,7 +86,9 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     JobRunner runner = this.runner != null ? this.runner : new LocalJobRunner();
     ExtractConfig ex = config.extract();
     long start = System.nanoTime();
-    ImageFolderDataset dataset = ImageFolderDataset.scan(config.resolvePath(config.data().root()), config.data());
+    // data.root may be any Hadoop URI as well as a folder: the Spark engine's executors read it there
+    ImageFolderDataset dataset = ImageFolderDataset.scan(ImageFiles.of(config.resolve(config.data().root())),
+        config.data());
     double listingSeconds = (System.nanoTime() - start) / 1e9;
     if (ex.strict() && !dataset.skipped().isEmpty()) throw strict(dataset, dataset.skipped().get(0));
     BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
@@ -117,12 +119,14 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
 
       // which bytes are listed, and which of them the store already has
       long h0 = System.nanoTime();
-      String dataRoot = dataset.root().toAbsolutePath().normalize().toString();
+      String dataRoot = dataset.root() != null ? dataset.root().toAbsolutePath().normalize().toString()
+          : dataset.files().location();
       ContentHasher hasher = new ContentHasher(Runtime.getRuntime().availableProcessors());
       List<ImageEntry> files = new ArrayList<>();
       for (String split : dataset.splitNames()) files.addAll(dataset.split(split));
       HashCache cache = HashCache.read(store, conf, dataRoot);
-      Listing listing = Listing.of(dataset, hasher.hash(files, cache, reporter.progress()), ex.maxPixels());
+      Listing listing = Listing.of(dataset, hasher.hash(dataset.files(), files, cache, reporter.progress()),
+          ex.maxPixels());
       if (ex.strict() && !listing.skipped().isEmpty()) throw strict(dataset, listing.skipped().get(0));
       double hashSeconds = (System.nanoTime() - h0) / 1e9;
       long k0 = System.nanoTime();
@@ -163,8 +167,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       if (!jobs.isEmpty()) {
         // what comes before the first image: listing, hashing, the store's first touch, the backbone
         setupSeconds = (System.nanoTime() - start) / 1e9;
-        outcome = runner.run(new JobRunner.Context(config, source, preprocessor, backbone, sha, location, store, dir,
-            conf, fingerprint, runId, reporter), jobs);
+        outcome = runner.run(new JobRunner.Context(config, dataset.files(), source, preprocessor, backbone, sha, location,
+            store, dir, conf, fingerprint, runId, reporter), jobs);
         listing.failed(outcome.failures(), ex.maxPixels());
       }
 
@@ -325,7 +329,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   }
 
   private static UserException strict(ImageFolderDataset dataset, SkippedFile s) {
-    return new UserException("--strict: " + dataset.root().resolve(s.path()) + ": " + s.reason()
+    return new UserException("--strict: " + dataset.files().location() + "/" + s.path() + ": " + s.reason()
         + "; fix or remove it, or run without --strict to skip it");
   }
 

@@ -71,10 +71,10 @@ final class ExtractionPipeline {
    * dir: the fingerprint folder the parts go to; runId: names this run's parts apart from
    * every other run's.
    */
-  ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path dir,
+  ExtractionPipeline(ImageFiles files, ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path dir,
       Configuration conf, String fingerprint, String runId, int partRows, int batchSize, int threads, long viewSeed,
       boolean strict, ProgressMeter progress) {
-    this.jobDecoder = new JobDecoder(decoder, preprocessor, viewSeed);
+    this.jobDecoder = new JobDecoder(files, decoder, preprocessor, viewSeed);
     this.preprocessor = preprocessor;
     this.backbone = backbone;
     this.dir = dir;
@@ -187,7 +187,7 @@ final class ExtractionPipeline {
         }
         if (d.skipReason() != null) {
           if (strict) {
-            throw new UserException("--strict: " + d.job().entry().file() + ": " + d.skipReason()
+            throw new UserException("--strict: " + d.job().entry().path() + " (in data.root): " + d.skipReason()
                 + "; fix or remove the file, or run without --strict to skip it");
           }
           failures.add(new ImageFailure(d.job(), d.skipReason()));
@@ -271,7 +271,7 @@ final class ExtractionPipeline {
     decoding.acquireUninterruptibly();
     long t0 = System.nanoTime();
     try {
-      JobDecoder.Decoded d = jobDecoder.decode(job.contentHash(), job.entry().file(), job.views());
+      JobDecoder.Decoded d = jobDecoder.decode(job.contentHash(), job.entry().path(), job.views());
       return new Decoded(job, d.tensors(), d.skipReason());
     } finally {
       decodeNanos.addAndGet(System.nanoTime() - t0);

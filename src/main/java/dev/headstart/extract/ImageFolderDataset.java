@@ -36,15 +36,15 @@ public final class ImageFolderDataset {
   public static final Set<String> IMAGE_EXTENSIONS =
       Set.of("jpg", "jpeg", "png", "bmp", "gif", "webp", "tif", "tiff");
 
-  private final Path root;
+  private final ImageFiles files;
   private final List<String> classes;
   private final Map<String, List<ImageEntry>> splits;
   private final List<SkippedFile> skipped;
   private final boolean valHeldOut;
 
-  private ImageFolderDataset(Path root, List<String> classes, Map<String, List<ImageEntry>> splits,
+  private ImageFolderDataset(ImageFiles files, List<String> classes, Map<String, List<ImageEntry>> splits,
       List<SkippedFile> skipped, boolean valHeldOut) {
-    this.root = root;
+    this.files = files;
     this.classes = List.copyOf(classes);
     this.splits = Collections.unmodifiableMap(splits);
     this.skipped = List.copyOf(skipped);
@@ -52,7 +52,12 @@ public final class ImageFolderDataset {
   }
 
   public static ImageFolderDataset scan(Path root, DataConfig data) {
-    return scan(root, data.valFraction(), data.splitSeed(), data.testFraction());
+    return scan(ImageFiles.local(root), data);
+  }
+
+  /** The folder at any location: a local path, or a Hadoop URI (hdfs://, s3a://, ...). */
+  public static ImageFolderDataset scan(ImageFiles files, DataConfig data) {
+    return scan(files, data.valFraction(), data.splitSeed(), data.testFraction());
   }
 
   /**
@@ -60,41 +65,44 @@ public final class ImageFolderDataset {
    * splitting anything: what the runner fingerprints. Empty: no train/ folder.
    */
   public static List<String> classes(Path root) {
-    Path trainDir = root.resolve(TRAIN);
-    if (!Files.isDirectory(trainDir)) return List.of();
+    ImageFiles files = ImageFiles.local(root);
+    if (!files.isFolder(TRAIN)) return List.of();
     List<String> classes = new ArrayList<>();
-    for (Path classDir : subfolders(trainDir)) {
-      if (!images(root, classDir, TRAIN, new ArrayList<>()).isEmpty()) classes.add(classDir.getFileName().toString());
+    for (String name : files.subfolders(TRAIN)) {
+      if (!images(files, TRAIN + "/" + name, TRAIN, new ArrayList<>()).isEmpty()) classes.add(name);
     }
     return classes;
   }
 
   public static ImageFolderDataset scan(Path root, double valFraction, long splitSeed) {
-    return scan(root, valFraction, splitSeed, 0);
+    return scan(ImageFiles.local(root), valFraction, splitSeed, 0);
+  }
+
+  public static ImageFolderDataset scan(Path root, double valFraction, long splitSeed, double testFraction) {
+    return scan(ImageFiles.local(root), valFraction, splitSeed, testFraction);
   }
 
   /**
    * @param testFraction share of each train class held out as test when there is no test/ folder
    *     (first, so the val hold-out is the same share of what remains)
    */
-  public static ImageFolderDataset scan(Path root, double valFraction, long splitSeed, double testFraction) {
-    if (!Files.isDirectory(root)) {
+  public static ImageFolderDataset scan(ImageFiles files, double valFraction, long splitSeed, double testFraction) {
+    String root = files.location();
+    if (!files.isFolder("")) {
       throw new UserException("data.root: " + root + " is not a folder; expected an ImageFolder tree "
           + "<root>/train/<class>/<image> (set data.root in pipeline.yaml or --data)");
     }
-    Path trainDir = root.resolve(TRAIN);
-    if (!Files.isDirectory(trainDir)) {
+    if (!files.isFolder(TRAIN)) {
       throw new UserException("data.root: " + root + " has no train/ folder; expected "
           + "<root>/train/<class>/<image> (and val/<class>/<image>, or a held-out share of train)");
     }
     List<SkippedFile> skipped = new ArrayList<>();
     List<String> classes = new ArrayList<>();
-    Map<String, List<Path>> trainFiles = new LinkedHashMap<>();
-    for (Path classDir : subfolders(trainDir)) {
-      String name = classDir.getFileName().toString();
-      List<Path> images = images(root, classDir, TRAIN, skipped);
+    Map<String, List<String>> trainFiles = new LinkedHashMap<>();
+    for (String name : files.subfolders(TRAIN)) {
+      List<String> images = images(files, TRAIN + "/" + name, TRAIN, skipped);
       if (images.isEmpty()) {
-        skipped.add(new SkippedFile(relative(root, classDir) + "/", TRAIN,
+        skipped.add(new SkippedFile(TRAIN + "/" + name + "/", TRAIN,
             "empty class folder: no images, so class '" + name + "' is left out"));
         continue;
       }
@@ -102,22 +110,22 @@ public final class ImageFolderDataset {
       trainFiles.put(name, images);
     }
     if (classes.isEmpty()) {
-      throw new UserException("data.root: " + trainDir + " has no class folder with images; expected "
+      throw new UserException("data.root: " + root + "/" + TRAIN + " has no class folder with images; expected "
           + "train/<class>/<image> with at least one class");
     }
-    skipLooseFiles(root, trainDir, TRAIN, skipped);
+    skipLooseFiles(files, TRAIN, skipped);
 
     Map<String, List<ImageEntry>> splits = new LinkedHashMap<>();
     List<ImageEntry> train = new ArrayList<>();
     List<ImageEntry> val = new ArrayList<>();
     List<ImageEntry> test = new ArrayList<>();
-    boolean hasVal = Files.isDirectory(root.resolve(VAL));
-    boolean hasTest = Files.isDirectory(root.resolve(TEST));
+    boolean hasVal = files.isFolder(VAL);
+    boolean hasTest = files.isFolder(TEST);
     boolean testHeldOut = !hasTest && testFraction > 0;
     for (int label = 0; label < classes.size(); label++) {
       String name = classes.get(label);
       List<ImageEntry> entries = new ArrayList<>();
-      for (Path f : trainFiles.get(name)) entries.add(new ImageEntry(f, relative(root, f), TRAIN, label, name));
+      for (String f : trainFiles.get(name)) entries.add(new ImageEntry(files.local(f), f, TRAIN, label, name));
       if (testHeldOut) {
         List<ImageEntry> rest = new ArrayList<>();
         // a seed of its own: the test share must not be the val share's first images
@@ -132,13 +140,13 @@ public final class ImageFolderDataset {
     }
     splits.put(TRAIN, train);
     if (hasVal) {
-      splits.put(VAL, otherSplit(root, VAL, classes, skipped));
+      splits.put(VAL, otherSplit(files, VAL, classes, skipped));
     } else {
       splits.put(VAL, val);
     }
-    if (hasTest) splits.put(TEST, otherSplit(root, TEST, classes, skipped));
+    if (hasTest) splits.put(TEST, otherSplit(files, TEST, classes, skipped));
     else if (testHeldOut) splits.put(TEST, test);
-    return new ImageFolderDataset(root, classes, splits, skipped, !hasVal);
+    return new ImageFolderDataset(files, classes, splits, skipped, !hasVal);
   }
 
   /**
@@ -163,82 +171,52 @@ public final class ImageFolderDataset {
     }
   }
 
-  private static List<ImageEntry> otherSplit(Path root, String split, List<String> classes,
+  private static List<ImageEntry> otherSplit(ImageFiles files, String split, List<String> classes,
       List<SkippedFile> skipped) {
-    Path dir = root.resolve(split);
     List<ImageEntry> out = new ArrayList<>();
-    for (Path classDir : subfolders(dir)) {
-      String name = classDir.getFileName().toString();
+    for (String name : files.subfolders(split)) {
       int label = classes.indexOf(name);
-      List<Path> images = images(root, classDir, split, skipped);
+      List<String> images = images(files, split + "/" + name, split, skipped);
       if (label < 0) {
-        for (Path f : images) {
-          skipped.add(new SkippedFile(relative(root, f), split, "class '" + name
+        for (String f : images) {
+          skipped.add(new SkippedFile(f, split, "class '" + name
               + "' has no images in train/, so it has no label (classes come from train)"));
         }
         continue;
       }
       if (images.isEmpty()) {
-        skipped.add(new SkippedFile(relative(root, classDir) + "/", split, "empty class folder: no images"));
+        skipped.add(new SkippedFile(split + "/" + name + "/", split, "empty class folder: no images"));
       }
-      for (Path f : images) out.add(new ImageEntry(f, relative(root, f), split, label, name));
+      for (String f : images) out.add(new ImageEntry(files.local(f), f, split, label, name));
     }
-    skipLooseFiles(root, dir, split, skipped);
+    skipLooseFiles(files, split, skipped);
     return out;
   }
 
   /** Image files under a class folder (nested folders included, as ImageFolder), sorted. */
-  private static List<Path> images(Path root, Path classDir, String split, List<SkippedFile> skipped) {
-    List<Path> images = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(classDir)) {
-      for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
-        if (isHidden(classDir, f)) continue;
-        String ext = extension(f);
-        if (IMAGE_EXTENSIONS.contains(ext)) {
-          images.add(f);
-        } else {
-          skipped.add(new SkippedFile(relative(root, f), split, "not an image file (extension '"
-              + (ext.isEmpty() ? "none" : "." + ext) + "'; images are " + String.join(", ", sortedExtensions()) + ")"));
-        }
+  private static List<String> images(ImageFiles files, String classDir, String split, List<SkippedFile> skipped) {
+    List<String> images = new ArrayList<>();
+    for (String f : files.walk(classDir)) {
+      String ext = extension(f);
+      if (IMAGE_EXTENSIONS.contains(ext)) {
+        images.add(f);
+      } else {
+        skipped.add(new SkippedFile(f, split, "not an image file (extension '"
+            + (ext.isEmpty() ? "none" : "." + ext) + "'; images are " + String.join(", ", sortedExtensions()) + ")"));
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + classDir + ": " + e.getMessage(), e);
     }
     return images;
   }
 
-  private static void skipLooseFiles(Path root, Path splitDir, String split, List<SkippedFile> skipped) {
-    try (Stream<Path> list = Files.list(splitDir)) {
-      for (Path f : list.filter(Files::isRegularFile).sorted().toList()) {
-        if (f.getFileName().toString().startsWith(".")) continue;
-        skipped.add(new SkippedFile(relative(root, f), split,
-            "not in a class folder (expected " + split + "/<class>/<image>)"));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + splitDir + ": " + e.getMessage(), e);
+  private static void skipLooseFiles(ImageFiles files, String split, List<SkippedFile> skipped) {
+    for (String name : files.files(split)) {
+      skipped.add(new SkippedFile(split + "/" + name, split,
+          "not in a class folder (expected " + split + "/<class>/<image>)"));
     }
   }
 
-  private static List<Path> subfolders(Path dir) {
-    try (Stream<Path> list = Files.list(dir)) {
-      return list.filter(Files::isDirectory)
-          .filter(p -> !p.getFileName().toString().startsWith("."))
-          .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean isHidden(Path base, Path file) {
-    for (Path part : base.relativize(file)) {
-      if (part.toString().startsWith(".")) return true;
-    }
-    return false;
-  }
-
-  private static String extension(Path f) {
-    String name = f.getFileName().toString();
+  private static String extension(String path) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
     int dot = name.lastIndexOf('.');
     return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
   }
@@ -247,12 +225,14 @@ public final class ImageFolderDataset {
     return IMAGE_EXTENSIONS.stream().sorted().toList();
   }
 
-  private static String relative(Path root, Path f) {
-    return root.relativize(f).toString().replace('\\', '/');
+  /** The folder on the local disk; null when it is on another file system (see {@link #files()}). */
+  public Path root() {
+    return files.local("");
   }
 
-  public Path root() {
-    return root;
+  /** The folder's files, wherever it is. */
+  public ImageFiles files() {
+    return files;
   }
 
   /** Class names, sorted; a label is an index into this list. */

@@ -2,8 +2,6 @@ package dev.headstart.extract;
 
 import dev.headstart.io.Hashing;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Random;
 
 /**
@@ -15,20 +13,24 @@ public final class JobDecoder {
   /** The tensors of a job's views, in the job's view order, or why there are none. */
   public record Decoded(float[][] tensors, String skipReason) {}
 
+  private final ImageFiles files;
   private final ImageDecoder decoder;
   private final Preprocessor preprocessor;
   private final long viewSeed;
 
-  public JobDecoder(ImageDecoder decoder, Preprocessor preprocessor, long viewSeed) {
+  /** files: the image folder the jobs' paths are relative to. */
+  public JobDecoder(ImageFiles files, ImageDecoder decoder, Preprocessor preprocessor, long viewSeed) {
+    this.files = files;
     this.decoder = decoder;
     this.preprocessor = preprocessor;
     this.viewSeed = viewSeed;
   }
 
-  public Decoded decode(String contentHash, Path file, int[] views) {
+  /** rel: the image's path relative to the folder. */
+  public Decoded decode(String contentHash, String rel, int[] views) {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
+      bytes = files.read(rel);
     } catch (IOException e) {
       return new Decoded(null, "cannot be read: " + e.getMessage());
     }

@@ -16,9 +16,9 @@ import org.apache.hadoop.fs.Path;
  */
 public interface JobRunner {
   /** What the runner needs to know: the settings, the backbone, where the rows go. */
-  record Context(PipelineConfig config, BackboneSource source, Preprocessor preprocessor, Backbone backbone,
-      String backboneSha, String location, Path store, Path dir, Configuration conf, String fingerprint, String runId,
-      Reporter reporter) {}
+  record Context(PipelineConfig config, ImageFiles files, BackboneSource source, Preprocessor preprocessor,
+      Backbone backbone, String backboneSha, String location, Path store, Path dir, Configuration conf,
+      String fingerprint, String runId, Reporter reporter) {}
 
   /**
    * What a run did.

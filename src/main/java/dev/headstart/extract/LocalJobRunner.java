@@ -21,7 +21,7 @@ public final class LocalJobRunner implements JobRunner {
     ExtractConfig ex = c.config().extract();
     Threads threads = Threads.of(ex);
     ProgressMeter progress = new ProgressMeter(c.reporter().progress(), jobs.size(), 30, false);
-    ExtractionPipeline pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), c.preprocessor(),
+    ExtractionPipeline pipeline = new ExtractionPipeline(c.files(), new ImageDecoder(ex.maxPixels()), c.preprocessor(),
         c.backbone(), c.dir(), c.conf(), c.fingerprint(), c.runId(), ex.partRows(), ex.batchSize(), threads.decoders(),
         ex.seed(), ex.strict(), progress);
     // the stages of ./run share this JVM: train and finetune get the threads they started with

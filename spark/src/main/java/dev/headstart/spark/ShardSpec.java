@@ -5,6 +5,6 @@ import java.util.List;
 
 /** One shard of an extract's jobs: one task, one Parquet part. */
 record ShardSpec(int index, List<JobSpec> jobs) implements Serializable {
-  /** One image content and the views it needs, as plain values. */
-  record JobSpec(String contentHash, String file, String path, int[] views) implements Serializable {}
+  /** One image content (at path, relative to the data root) and the views it needs, as plain values. */
+  record JobSpec(String contentHash, String path, int[] views) implements Serializable {}
 }

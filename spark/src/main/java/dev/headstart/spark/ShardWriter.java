@@ -4,6 +4,7 @@ import dev.headstart.core.CrashPoint;
 import dev.headstart.extract.Backbone;
 import dev.headstart.extract.ImageBatch;
 import dev.headstart.extract.ImageDecoder;
+import dev.headstart.extract.ImageFiles;
 import dev.headstart.extract.JobDecoder;
 import dev.headstart.extract.Preprocessor;
 import dev.headstart.features.FeaturePartWriter;
@@ -11,7 +12,6 @@ import dev.headstart.features.FeatureStoreLayout;
 import dev.headstart.features.HadoopFs;
 import dev.headstart.features.StoredRow;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +33,8 @@ final class ShardWriter {
     long t0 = System.nanoTime();
     Backbone backbone = BackboneHolder.get(s);
     Preprocessor preprocessor = new Preprocessor(backbone.card());
-    JobDecoder decoder = new JobDecoder(new ImageDecoder(s.maxPixels()), preprocessor, s.viewSeed());
+    JobDecoder decoder = new JobDecoder(ImageFiles.of(s.dataRoot()), new ImageDecoder(s.maxPixels()), preprocessor,
+        s.viewSeed());
     Configuration conf = HadoopFs.configuration();
     org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(HadoopFs.toPath(s.dir()),
         FeatureStoreLayout.partName(s.runId() + "-s", shard.index()));
@@ -49,7 +50,7 @@ final class ShardWriter {
     FeaturePartWriter writer = FeaturePartWriter.open(part, conf, s.fingerprint(), attempt);
     try (Backbone.Session session = backbone.openSession()) {
       for (ShardSpec.JobSpec job : shard.jobs()) {
-        JobDecoder.Decoded d = decoder.decode(job.contentHash(), Path.of(job.file()), job.views());
+        JobDecoder.Decoded d = decoder.decode(job.contentHash(), job.path(), job.views());
         if (d.skipReason() != null) {
           failures.put(job.contentHash(), d.skipReason());
           continue;

@@ -37,7 +37,8 @@ public final class SparkJobRunner implements JobRunner {
         : c.source().inferenceFile("fp32").toAbsolutePath().toString(),
         c.source().cardFile() == null ? "" : c.source().cardFile().toAbsolutePath().toString(),
         c.config().backbone().device(), ex.precision(), c.backboneSha(), ex.maxPixels(), batchSize(ex), ex.seed(),
-        c.dir().toString(), c.fingerprint(), c.runId(), c.config().baseDir().toAbsolutePath().toString());
+        c.dir().toString(), c.fingerprint(), c.runId(), c.config().baseDir().toAbsolutePath().toString(),
+        c.files().location());
     c.reporter().info("extract (spark, %s): %d images in %d shards", sc.master(), jobs.size(), shards.size());
     ProgressMeter progress = new ProgressMeter(c.reporter().progress(), shards.size(), 30, false);
     SparkListener listener = new SparkListener() {
@@ -106,8 +107,7 @@ public final class SparkJobRunner implements JobRunner {
       int to = (int) ((long) jobs.size() * (i + 1) / count);
       List<ShardSpec.JobSpec> specs = new ArrayList<>(to - from);
       for (ExtractJob j : jobs.subList(from, to)) {
-        specs.add(new ShardSpec.JobSpec(j.contentHash(), j.entry().file().toAbsolutePath().toString(), j.entry().path(),
-            j.views()));
+        specs.add(new ShardSpec.JobSpec(j.contentHash(), j.entry().path(), j.views()));
       }
       out.add(new ShardSpec(i, specs));
     }

@@ -10,7 +10,9 @@ import java.io.Serializable;
  * @param card the model card (backbone.card), resolved; empty = beside the backbone
  * @param backboneSha the SHA-256 the driver found: an executor's file must match it
  * @param dir the fingerprint folder the parts go to (a Hadoop URI)
+ * @param dataRoot the image folder the jobs' paths are relative to: a folder every executor
+ *     mounts, or a Hadoop URI (hdfs://, s3a://) they read through Hadoop's FileSystem
  */
 record TaskSettings(String backboneUri, String card, String device, String precision, String backboneSha,
-    long maxPixels, int batchSize, long viewSeed, String dir, String fingerprint, String runId, String baseDir)
-    implements Serializable {}
+    long maxPixels, int batchSize, long viewSeed, String dir, String fingerprint, String runId, String baseDir,
+    String dataRoot) implements Serializable {}

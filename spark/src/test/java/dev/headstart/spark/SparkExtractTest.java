@@ -139,7 +139,11 @@ class SparkExtractTest {
   @Test
   void theSparkStoreEqualsTheSingleProcessStore() throws Exception {
     new ExtractStage().run(config("local"), Reporter.stderr());
-    ExtractStage.Result spark = new ExtractStage(new SparkJobRunner(sc)).run(config("spark"), Reporter.stderr());
+    // the Spark run lists and reads the folder through Hadoop's FileSystem, as it would on hdfs:// or s3a://
+    String uri = dir.resolve("images").toUri().toString();
+    ExtractStage.Result spark = new ExtractStage(new SparkJobRunner(sc)).run(
+        PipelineConfigLoader.load(dir.resolve("pipeline.yaml"), Map.of("extract.out", "spark", "data.root", uri)),
+        Reporter.stderr());
     assertThat(spark.imagesRun()).isEqualTo(38);
     assertThat(spark.partsWritten()).isEqualTo(5);
 
@@ -156,8 +160,11 @@ class SparkExtractTest {
     assertThat(s.backbone().get("probe")).isNotNull();
     assertThat(s.timings()).containsKeys("spark_shards", "spark_job_seconds");
 
+    assertThat(s.dataRoot()).isEqualTo(uri);
     // nothing changed: the Spark engine plans nothing and leaves the store alone
-    ExtractStage.Result again = new ExtractStage(new SparkJobRunner(sc)).run(config("spark"), Reporter.stderr());
+    ExtractStage.Result again = new ExtractStage(new SparkJobRunner(sc)).run(
+        PipelineConfigLoader.load(dir.resolve("pipeline.yaml"), Map.of("extract.out", "spark", "data.root", uri)),
+        Reporter.stderr());
     assertThat(again.upToDate()).isTrue();
   }
 
