@@ -14,8 +14,8 @@ import java.util.Map;
  */
 public final class Backbone implements AutoCloseable {
   private final BackboneSource source;
-  private final ZooModel<ImageBatch, float[][]> model;
-  private final Predictor<ImageBatch, float[][]> predictor;
+  private final ZooModel<ImageBatch, float[][][]> model;
+  private final Predictor<ImageBatch, float[][][]> predictor;
   private final Device device;
   private final String sha256;
   private final String precision;
@@ -24,7 +24,7 @@ public final class Backbone implements AutoCloseable {
   private String fileRole = "inference";
   private String fallback;
 
-  Backbone(BackboneSource source, ZooModel<ImageBatch, float[][]> model, Device device, String sha256,
+  Backbone(BackboneSource source, ZooModel<ImageBatch, float[][][]> model, Device device, String sha256,
       String precision) {
     this.source = source;
     this.model = model;
@@ -34,11 +34,19 @@ public final class Backbone implements AutoCloseable {
     this.precision = precision;
   }
 
-  /** Features of a batch: one row of featureDim floats per image. */
+  /** The default features of a batch: one row of featureDim floats per image. */
   public float[][] forward(ImageBatch batch) {
+    return forwardTaps(batch)[0];
+  }
+
+  /**
+   * Every output of one forward pass, in the card's tap order ({@link ModelCard#outputs}): the
+   * default features first, then the other taps; one output for a backbone without taps.
+   */
+  public float[][][] forwardTaps(ImageBatch batch) {
     try {
-      float[][] out = predictor.predict(batch);
-      if (out.length > 0) featureDim = out[0].length;
+      float[][][] out = predictor.predict(batch);
+      if (out.length > 0 && out[0].length > 0) featureDim = out[0][0].length;
       return out;
     } catch (TranslateException e) {
       throw new IllegalStateException("forward pass of backbone " + source.uri() + " failed: "
@@ -99,6 +107,7 @@ public final class Backbone implements AutoCloseable {
     m.put("weights", source.card().weights());
     m.put("feature_dim", featureDim);
     m.put("output", source.card().output());
+    if (source.card().taps() != null) m.put("taps", source.card().taps());
     m.put("device", device.toString());
     m.put("precision", precision);
     m.put("probe", probe == null ? null : probe.describe());

@@ -10,6 +10,7 @@ import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
 import dev.headstart.core.UserException;
 import dev.headstart.engine.LibtorchThreads;
+import dev.headstart.features.FeatureSchema;
 import dev.headstart.features.FeatureStoreException;
 import dev.headstart.features.FeatureStoreLayout;
 import dev.headstart.features.FingerprintInfo;
@@ -96,6 +97,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         sha = Hashing.sha256(source.inferenceFile(ex.precision()));
       }
       Map<String, Object> preprocessing = preprocessing(preprocessor, ex);
+      List<Manifest.TapColumn> taps = tapColumns(source);
       String fingerprint = FeatureFingerprint.of(sha, preprocessing);
       Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
       prepareStore(store, conf, location, ex, sha, preprocessing, fingerprint, runId, reporter);
@@ -143,7 +145,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         }
         progress = new ProgressMeter(reporter.progress(), jobs.size(), 30, false);
         pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor, backbone, dir, conf,
-            fingerprint, runId, ex.partRows(), ex.batchSize(), threads.decoders(), ex.seed(), ex.strict(), progress);
+            fingerprint, taps.stream().skip(1).map(Manifest.TapColumn::column).toList(), runId, ex.partRows(), ex.batchSize(), threads.decoders(), ex.seed(), ex.strict(), progress);
         // the stages of ./run share this JVM: train and finetune get the threads they started with
         int threadsBefore = LibtorchThreads.set(threads.intraOp());
         if (threads.balanceTorch() || threads.balanceDecoders()) {
@@ -201,7 +203,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       Manifest manifest = new Manifest(HeadstartVersion.VERSION, Instant.now().toString(), fingerprint, description,
           preprocessing, dataset.classes(), info.featureDim(), ex.views(), splitCounts(dataset, listing, ex.views()),
           listing.skipped(), timings, dataRoot, true, FeatureStoreLayout.LAYOUT, StoreIndex.listingId(index),
-          FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(fingerprint), listing.conflicts());
+          FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(fingerprint), listing.conflicts(),
+          taps.isEmpty() ? null : taps);
       ManifestIO.write(store, manifest, conf);
 
       StoreGc.Result gc = null;
@@ -236,6 +239,28 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     } finally {
       if (backbone != null) backbone.close();
     }
+  }
+
+  /**
+   * The row column of each tap of a tapped backbone (its card's taps, default first: that one is
+   * {@code features}); empty for a one-output backbone.
+   */
+  static List<Manifest.TapColumn> tapColumns(BackboneSource source) {
+    List<ModelCard.Tap> taps = source.card().taps();
+    if (taps == null || taps.isEmpty()) return List.of();
+    List<Manifest.TapColumn> out = new ArrayList<>();
+    Map<String, String> owners = new LinkedHashMap<>();
+    for (int t = 0; t < taps.size(); t++) {
+      ModelCard.Tap tap = taps.get(t);
+      String column = t == 0 ? FeatureSchema.FEATURES : FeatureSchema.column(tap.name());
+      String other = owners.put(column, tap.name());
+      if (other != null) {
+        throw new UserException("model card of " + source.uri() + ": taps '" + other + "' and '" + tap.name()
+            + "' would share the feature column " + column + "; re-export with one of them");
+      }
+      out.add(new Manifest.TapColumn(tap.name(), tap.dim(), column));
+    }
+    return out;
   }
 
   /** A store of the earlier layout is migrated, replaced or refused; a killed compaction is finished. */

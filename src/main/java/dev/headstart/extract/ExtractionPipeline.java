@@ -49,6 +49,7 @@ final class ExtractionPipeline {
   private final Path dir;
   private final Configuration conf;
   private final String fingerprint;
+  private final List<String> tapColumns;
   private final String runId;
   private final int partRows;
   private final int batchSize;
@@ -75,8 +76,9 @@ final class ExtractionPipeline {
    * every other run's.
    */
   ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path dir,
-      Configuration conf, String fingerprint, String runId, int partRows, int batchSize, int threads, long viewSeed,
-      boolean strict, ProgressMeter progress) {
+      Configuration conf, String fingerprint, List<String> tapColumns, String runId, int partRows, int batchSize,
+      int threads, long viewSeed, boolean strict, ProgressMeter progress) {
+    this.tapColumns = List.copyOf(tapColumns);
     this.decoder = decoder;
     this.preprocessor = preprocessor;
     this.backbone = backbone;
@@ -214,20 +216,25 @@ final class ExtractionPipeline {
     }
   }
 
-  /** Runs the batch through the backbone and appends its rows to the current part. */
+  /**
+   * Runs the batch through the backbone and appends its rows to the current part: every tap's
+   * features of an image in one row, from this one forward pass.
+   */
   private void flush(List<Pending> pending, float[] buffer) throws IOException {
     long f0 = System.nanoTime();
-    float[][] features = backbone.forward(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
+    float[][][] outputs = backbone.forwardTaps(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
     long f1 = System.nanoTime();
     forwardNanos += f1 - f0;
     if (balance != null) balance.afterBatch(f1 - f0, pending.size(), decodeNanos.get(), decodedTensors.get());
     for (int i = 0; i < pending.size(); i++) {
       if (writer == null) {
         writer = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId, partsWritten)), conf,
-            fingerprint);
+            fingerprint, tapColumns);
       }
       Pending p = pending.get(i);
-      writer.write(new StoredRow(p.hash(), p.view(), features[i]));
+      float[][] taps = new float[outputs.length - 1][];
+      for (int t = 1; t < outputs.length; t++) taps[t - 1] = outputs[t][i];
+      writer.write(new StoredRow(p.hash(), p.view(), outputs[0][i], taps));
       rowsWritten++;
       if (writer.rows() >= partRows) publish();
     }

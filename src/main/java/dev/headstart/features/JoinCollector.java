@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Joins the index with feature rows as parts are decoded: every index entry of a loaded split
  * gets its rows (view 0, and views 1..k of train when they are kept) by content hash, floats
- * copied straight into one float[] per split (never a Float object). Each kept row is checked
+ * copied straight into one float[] per split (never a Float object). Several feature columns
+ * (taps) are concatenated, in the order asked for, into each row. Each kept row is checked
  * (feature count, no NaN); a hash listed twice (the same bytes at two paths) fills both; a row
  * seen twice fills its slot once.
  */
@@ -46,12 +47,14 @@ final class JoinCollector implements RowSink {
   }
 
   private final int dim;
+  private final int[] columnDims;
+  private final int[] offsets;
   private final Target[] targets;
   // content hash -> (target, entry) pairs, flattened
   private final Map<String, int[]> destinations = new HashMap<>();
 
-  private float[] scratch;
-  private int count;
+  private final float[][] scratch;
+  private final int[] count;
   private String hash;
   private int view;
   private boolean nan;
@@ -59,8 +62,22 @@ final class JoinCollector implements RowSink {
 
   /** splits: name -> entries in index order; views: k, the augmented views per image kept for keepViews. */
   JoinCollector(Map<String, List<IndexEntry>> splits, int dim, String keepViews, int views) {
-    this.dim = dim;
-    this.scratch = new float[dim];
+    this(splits, new int[] {dim}, keepViews, views);
+  }
+
+  /** As above, for the feature columns of widths columnDims, concatenated in that order. */
+  JoinCollector(Map<String, List<IndexEntry>> splits, int[] columnDims, String keepViews, int views) {
+    this.columnDims = columnDims.clone();
+    this.offsets = new int[columnDims.length];
+    int total = 0;
+    for (int c = 0; c < columnDims.length; c++) {
+      offsets[c] = total;
+      total += columnDims[c];
+    }
+    this.dim = total;
+    this.scratch = new float[columnDims.length][];
+    for (int c = 0; c < columnDims.length; c++) scratch[c] = new float[columnDims[c]];
+    this.count = new int[columnDims.length];
     this.targets = new Target[splits.size()];
     int t = 0;
     for (Map.Entry<String, List<IndexEntry>> s : splits.entrySet()) {
@@ -84,7 +101,7 @@ final class JoinCollector implements RowSink {
 
   @Override
   public void startRow() {
-    count = 0;
+    Arrays.fill(count, 0);
     hash = null;
     view = 0;
     nan = false;
@@ -101,9 +118,9 @@ final class JoinCollector implements RowSink {
   }
 
   @Override
-  public void addFloat(float v) {
-    if (count == scratch.length) scratch = Arrays.copyOf(scratch, scratch.length * 2);
-    scratch[count++] = v;
+  public void addFloat(int column, float v) {
+    if (count[column] == scratch[column].length) scratch[column] = Arrays.copyOf(scratch[column], count[column] * 2);
+    scratch[column][count[column]++] = v;
     if (v != v) nan = true;
   }
 
@@ -117,7 +134,9 @@ final class JoinCollector implements RowSink {
       int row = dest[k + 1] * target.rowsPerEntry + view;
       if (target.filled.get(row)) continue;
       check(target.entries.get(dest[k + 1]));
-      System.arraycopy(scratch, 0, target.features, row * dim, dim);
+      for (int c = 0; c < scratch.length; c++) {
+        System.arraycopy(scratch[c], 0, target.features, row * dim + offsets[c], columnDims[c]);
+      }
       target.filled.set(row);
     }
   }
@@ -125,9 +144,12 @@ final class JoinCollector implements RowSink {
   private void check(IndexEntry e) {
     String where = "the row of '" + e.path() + "' (content " + hash.substring(0, Math.min(12, hash.length()))
         + ", view " + view + ") in " + currentFile;
-    if (count != dim) {
-      throw new FeatureStoreException(where + " has " + count + " features, the manifest says " + dim
-          + ": the fingerprint folder mixes features of different backbones; delete it and rerun ./extract");
+    for (int c = 0; c < count.length; c++) {
+      if (count[c] != columnDims[c]) {
+        throw new FeatureStoreException(where + " has " + count[c] + " features" + (count.length > 1 ? " in feature"
+            + " column " + (c + 1) + " of " + count.length : "") + ", the manifest says " + columnDims[c]
+            + ": the fingerprint folder mixes features of different backbones; delete it and rerun ./extract");
+      }
     }
     if (nan) {
       throw new FeatureStoreException(where + " has NaN features: the backbone produced NaN for this"

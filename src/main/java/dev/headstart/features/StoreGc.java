@@ -133,36 +133,40 @@ public final class StoreGc {
         counts[0]++;
         if (live.contains(hash) && seen.add(hash + ':' + view)) counts[1]++;
       }
-    }, null, false);
+    }, null, List.of());
     return counts;
   }
 
   private List<Path> compact(Path dir, List<Path> oldParts, Set<String> live, String runId, int partRows,
       long liveRows) throws IOException {
     String fingerprint = fingerprintOf(dir);
+    // one backbone per folder, so every part has the same feature columns: all of them are kept
+    List<String> columns = FeatureParts.featureColumns(oldParts.get(0), conf);
+    List<String> tapColumns = columns.subList(1, columns.size());
     List<FeaturePartWriter> writers = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     int[] seq = {0};
     FeaturePartWriter[] current = {null};
     try {
       for (Path old : oldParts) {
-        FeatureParts.scan(old, conf, new FeatureSink() {
+        FeatureParts.scan(old, conf, new FeatureSink(columns.size()) {
           @Override
-          void row(String hash, int view, float[] features) {
+          void row(String hash, int view, float[][] features) {
             if (!live.contains(hash) || !seen.add(hash + ':' + view)) return;
             try {
               if (current[0] == null || current[0].rows() >= partRows) {
                 if (current[0] != null) current[0].finish();
                 current[0] = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId + "c", seq[0]++)),
-                    conf, fingerprint);
+                    conf, fingerprint, tapColumns);
                 writers.add(current[0]);
               }
-              current[0].write(new StoredRow(hash, view, features));
+              current[0].write(new StoredRow(hash, view, features[0],
+                  java.util.Arrays.copyOfRange(features, 1, features.length)));
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
           }
-        }, null, true);
+        }, null, columns);
       }
       if (current[0] != null) current[0].finish();
     } catch (UncheckedIOException e) {
@@ -216,7 +220,7 @@ public final class StoreGc {
     }
 
     @Override
-    public void addFloat(float value) {}
+    public void addFloat(int column, float value) {}
 
     @Override
     public void endRow() {
@@ -224,20 +228,25 @@ public final class StoreGc {
     }
   }
 
-  /** A sink that sees whole rows. */
+  /** A sink that sees whole rows: every feature column asked for, in that order. */
   private abstract static class FeatureSink implements RowSink {
     private String hash;
     private int view;
-    private float[] values = new float[64];
-    private int count;
+    private final float[][] values;
+    private final int[] count;
 
-    abstract void row(String hash, int view, float[] features);
+    FeatureSink(int columns) {
+      values = new float[columns][64];
+      count = new int[columns];
+    }
+
+    abstract void row(String hash, int view, float[][] features);
 
     @Override
     public void startRow() {
       hash = null;
       view = 0;
-      count = 0;
+      Arrays.fill(count, 0);
     }
 
     @Override
@@ -251,14 +260,16 @@ public final class StoreGc {
     }
 
     @Override
-    public void addFloat(float value) {
-      if (count == values.length) values = Arrays.copyOf(values, count * 2);
-      values[count++] = value;
+    public void addFloat(int column, float value) {
+      if (count[column] == values[column].length) values[column] = Arrays.copyOf(values[column], count[column] * 2);
+      values[column][count[column]++] = value;
     }
 
     @Override
     public void endRow() {
-      row(hash, view, Arrays.copyOf(values, count));
+      float[][] row = new float[values.length][];
+      for (int c = 0; c < row.length; c++) row[c] = Arrays.copyOf(values[c], count[c]);
+      row(hash, view, row);
     }
   }
 }

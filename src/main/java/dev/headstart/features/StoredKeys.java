@@ -2,6 +2,7 @@ package dev.headstart.features;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -49,7 +50,7 @@ public final class StoredKeys {
       }
 
       @Override
-      public void addFloat(float value) {}
+      public void addFloat(int column, float value) {}
 
       @Override
       public void endRow() {
@@ -58,7 +59,7 @@ public final class StoredKeys {
       }
     };
     Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
-    for (Path part : FeatureParts.live(fs, store, dir, conf)) FeatureParts.scan(part, conf, sink, fingerprint, false);
+    for (Path part : FeatureParts.live(fs, store, dir, conf)) FeatureParts.scan(part, conf, sink, fingerprint, List.of());
     return new StoredKeys(views, rows[0]);
   }
 
