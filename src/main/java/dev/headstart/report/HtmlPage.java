@@ -57,6 +57,7 @@ final class HtmlPage {
       html.append("</div></section>\n");
       section("Per-class accuracy", "The best run, the best finetune baseline and the best head.", c.charts().perClass());
       gallery(c);
+      c.taps().ifPresent(t -> taps(t, c.tapChart()));
       c.sweep().ifPresent(this::sweep);
     }
     html.append("<script>").append(SORT_JS).append("</script>\n</body></html>\n");
@@ -136,6 +137,26 @@ final class HtmlPage {
           .append("<br>true: ").append(esc(tile.trueLabel())).append("</figcaption></figure>\n");
     }
     html.append("</div></section>\n");
+  }
+
+  /** Heads by depth: the best head of each tap of the backbone, as a chart and a table (taps.csv). */
+  private void taps(TapReport t, String chart) {
+    html.append("<section id=\"taps\"><h2>Accuracy by tap</h2><p class=\"meta\">")
+        .append(esc("The best head of each depth of the backbone (tap) the heads were trained on; depth 1 is the"
+            + " shallowest, 0 a concatenation. Also in taps.csv."))
+        .append("</p>").append(chart).append("<table class=\"sortable\"><thead><tr>");
+    Table table = t.table();
+    for (String col : table.columnNames()) html.append("<th>").append(esc(col)).append("</th>");
+    html.append("</tr></thead><tbody>\n");
+    for (int i = 0; i < table.rowCount(); i++) {
+      html.append("<tr>");
+      for (String col : table.columnNames()) {
+        String v = table.column(col).getString(i);
+        html.append("<td data-value=\"").append(esc(v)).append("\">").append(esc(v)).append("</td>");
+      }
+      html.append("</tr>\n");
+    }
+    html.append("</tbody></table></section>\n");
   }
 
   private void sweep(Table sweep) {
