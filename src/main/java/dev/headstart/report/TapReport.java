@@ -62,6 +62,18 @@ public record TapReport(Table table, String bestTap, String deepest, String advi
     return Optional.of(new TapReport(t, bestTap, deepest, advice(t, bestTap, deepest, best.get(0).getValue(), extract)));
   }
 
+  /** "; the best single tap is X (acc)" when the best is a concatenation, else "". */
+  private static String bestSingle(Table t, String bestTap) {
+    if (!bestTap.contains("+")) return "";
+    for (int i = 0; i < t.rowCount(); i++) {
+      String tap = t.stringColumn("tap").get(i);
+      if (!tap.contains("+")) {
+        return "; the best single tap is " + tap + " (" + Verdict.pct(t.doubleColumn("best_val_accuracy").get(i)) + ")";
+      }
+    }
+    return "";
+  }
+
   /**
    * The backbone's taps from shallow to deep, as the runs' provenance records them (a tapped
    * backbone lists its taps deepest first, then the others shallow to deep); empty if none does.
@@ -109,10 +121,11 @@ public record TapReport(Table table, String bestTap, String deepest, String advi
     double deepAcc = t.doubleColumn("best_val_accuracy").get(deepRow);
     double lead = bestAcc - deepAcc;
     if (!bestTap.equals(deepest) && lead > Verdict.SAME_ACCURACY) {
-      s.append(String.format(Locale.ROOT, "The best depth here is %s, %s above the last tap (%s): the last layers"
-          + " are too specific to the pretraining task, so these images are unlike the pretraining data. For a %s"
-          + " dataset unlike the pretraining data the tutorials advise %s; here that is train.tap: %s.",
-          bestTap, Verdict.points(lead), deepest, size,
+      s.append(String.format(Locale.ROOT, "The best depth here is %s, %s above the last tap (%s)%s: the last"
+          + " layers, the most specific to the pretraining task, suit these images less than earlier ones, the sign of"
+          + " data unlike the pretraining data. For a %s dataset unlike the pretraining data the tutorials advise %s;"
+          + " here that is train.tap: %s.",
+          bestTap, Verdict.points(lead), deepest, bestSingle(t, bestTap), size,
           small ? "a classifier on earlier-layer features rather than finetuning, which overfits few images"
               : "finetuning the whole network from the pretrained weights, or a head on earlier-layer features"
                   + " when finetuning is too costly",

@@ -196,7 +196,7 @@ class TapsPipelineTest {
     double deepest = bestOfTap.get("features.2");
     if (top - deepest > 0.02) {
       assertThat(verdict).contains("The best depth here is " + taps.stringColumn("tap").get(0))
-          .contains("unlike the pretraining data");
+          .contains("data unlike the pretraining data");
     } else {
       assertThat(verdict).contains("The last tap (features.2)").contains("similar to the pretraining data");
     }
