@@ -6,6 +6,9 @@ import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.engine.CrashSafeChild;
 import dev.headstart.engine.CpuInfo;
+import dev.headstart.engine.DevicePlan;
+import dev.headstart.engine.Gpus;
+import dev.headstart.engine.LibtorchSwitch;
 import dev.headstart.engine.EngineChoice;
 import dev.headstart.engine.EngineChoices;
 import dev.headstart.engine.EngineGuard;
@@ -36,17 +39,20 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Says how headstart computes on this machine and whether the configured backbone can be",
-      "trusted here: versions, CPU and instruction sets, threads, GPUs, where libtorch comes from,",
-      "the per-machine engine check (which oneDNN instruction-set cap each workload gets, and what",
-      "failed under the faster ones), and the backbone's known-answer check under each cap, each in",
-      "its own child process so that a crash is reported instead of killing the doctor.",
+      "trusted here: versions, CPU and instruction sets, threads, the libtorch loaded and where from",
+      "(HEADSTART_LIBTORCH), the GPUs the NVIDIA driver shows and where backbone.device puts the",
+      "backbone, the per-machine engine check (which oneDNN instruction-set cap each workload gets,",
+      "and what failed under the faster ones), and the backbone's known-answer check under each cap",
+      "and on each GPU backbone.device uses, each in its own child process so that a crash is",
+      "reported instead of killing the doctor.",
       "",
       "Exit status 0 when the backbone passes under the cap headstart will use, 1 when it cannot.",
       "",
       "Examples:",
       "  bin/headstart doctor",
       "  bin/headstart doctor --recheck          # run the engine check again (after a driver change)",
-      "  bin/headstart doctor --set backbone.uri=backbones/resnet50.pt"
+      "  bin/headstart doctor --set backbone.uri=backbones/resnet50.pt",
+      "  HEADSTART_LIBTORCH=python bin/headstart doctor   # the CUDA torch of python3 (README: On a GPU)"
     })
 public final class DoctorCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
@@ -95,7 +101,7 @@ public final class DoctorCommand implements Callable<Integer> {
     for (Workload w : Workload.values()) if (choice.isaFor(w) == null) healthy = false;
 
     PipelineConfig pipeline = config.load();
-    out.println("GPUs: " + gpus());
+    for (String line : gpus(pipeline)) out.println(line);
     if (noProbe) return healthy ? 0 : 1;
     out.println();
     BackboneSource source;
@@ -130,6 +136,19 @@ public final class DoctorCommand implements Callable<Integer> {
         boolean chosen = use == isa;
         out.printf("  %-11s %-9s %s%s%n", isa.envValue, role, r, chosen ? "   <- headstart uses this" : "");
         if (chosen && !r.startsWith("ok") && !r.startsWith("unchecked") && !role.equals("bf16")) usable = false;
+      }
+    }
+    DevicePlan plan = gpuPlan(pipeline);
+    for (int gpu : plan.gpus()) {
+      // the GPU's kernels, not oneDNN's: one child per GPU, under the cap fp32 inference uses
+      List<String> onGpu = new ArrayList<>(List.of("device=gpu:" + gpu));
+      onGpu.addAll(roles);
+      Isa cap = needed.get("inference") != null ? needed.get("inference") : EngineGuard.applied().isa();
+      Map<String, String> results = probeChild(pipeline, cap, onGpu);
+      for (String role : roles) {
+        String r = results.getOrDefault(role, "not run (the process died on an earlier file)");
+        out.printf("  %-11s %-9s %s   <- backbone.device uses this GPU%n", "cuda:" + gpu, role, r);
+        if (!r.startsWith("ok") && !r.startsWith("unchecked") && !role.equals("bf16")) usable = false;
       }
     }
     out.println(usable && healthy ? "verdict: this backbone runs correctly here with the chosen caps"
@@ -184,19 +203,46 @@ public final class DoctorCommand implements Callable<Integer> {
     return !Double.isFinite(v) ? "NaN/inf" : v >= 0.01 ? String.format("%.0f%%", v * 100) : String.format("%.2g", v);
   }
 
-  private static String libtorchSource() {
-    String own = System.getenv("PYTORCH_LIBRARY_PATH");
-    if (own != null && !own.isBlank()) return own + " (PYTORCH_LIBRARY_PATH)";
-    return "the pytorch-native-cpu jar (unpacked under ~/.djl.ai/pytorch)";
+  /** The GPUs backbone.device uses (none when it cannot be planned: the GPU lines say why). */
+  private static DevicePlan gpuPlan(PipelineConfig pipeline) {
+    try {
+      return DevicePlan.current("backbone.device", pipeline.backbone().deviceSetting());
+    } catch (UserException e) {
+      return new DevicePlan(List.of(), e.getMessage());
+    }
   }
 
-  private static String gpus() {
+  private static String libtorchSource() {
+    return LibtorchSwitch.source();
+  }
+
+  /**
+   * The libtorch DJL actually loaded and where from, the GPUs the driver shows, whether libtorch
+   * can use them, and where backbone.device puts the backbone.
+   */
+  private static List<String> gpus(PipelineConfig pipeline) {
+    List<String> lines = new ArrayList<>();
+    List<Gpus.Gpu> seen = Gpus.list();
+    lines.add("GPUs (NVIDIA driver): " + (seen.isEmpty() ? "none (" + Gpus.whyNone() + ")"
+        : String.join(", ", seen.stream().map(Gpus.Gpu::describe).toList())));
     try {
       EngineGuard.prepare(java.util.EnumSet.of(Workload.FP32_INFERENCE), s -> { });
-      int n = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
-      return n == 0 ? "none seen by this libtorch (CPU build, or no CUDA driver)" : n + " CUDA device(s)";
+      ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+      boolean cuda = engine.hasCapability(ai.djl.engine.StandardCapabilities.CUDA);
+      lines.add("libtorch loaded: " + engine.getVersion() + " from " + ai.djl.pytorch.jni.LibUtils.getLibtorchPath()
+          + (cuda ? " (CUDA build)" : " (CPU build)"));
     } catch (RuntimeException | LinkageError e) {
-      return "unknown (" + e.getMessage() + ")";
+      lines.add("libtorch loaded: FAILED (" + e.getMessage() + ")");
     }
+    String setting = pipeline.backbone().device();
+    try {
+      DevicePlan plan = DevicePlan.current("backbone.device", pipeline.backbone().deviceSetting());
+      lines.add("backbone.device " + setting + " -> " + plan.describe()
+          + (plan.gpus().size() > 1 ? " (extract: one predictor per GPU; finetune and predict: the first)" : "")
+          + (plan.note() == null ? "" : "; " + plan.note()));
+    } catch (UserException e) {
+      lines.add("backbone.device " + setting + " -> cannot run: " + e.getMessage());
+    }
+    return lines;
   }
 }

@@ -49,8 +49,10 @@ public final class ExtractCommand implements Callable<Integer> {
       description = "TorchScript file with its model card beside it, or a djl:// model-zoo URL (backbone.uri).")
   String backbone;
 
-  @Option(names = "--device", paramLabel = "auto|cpu|gpu",
-      description = "Where the backbone runs; auto picks the GPU when DJL sees one (backbone.device).")
+  @Option(names = "--device", paramLabel = "auto|cpu|gpu|gpu:0,1",
+      description = "Where the backbone runs (backbone.device): auto = every GPU when HEADSTART_LIBTORCH names a"
+          + " CUDA libtorch and the driver shows GPUs, else the CPU; gpu = every GPU (one predictor each);"
+          + " gpu:0,1 = those CUDA indices.")
   String device;
 
   @Option(names = {"-o", "--out"}, paramLabel = "DIR|URI",
@@ -58,7 +60,8 @@ public final class ExtractCommand implements Callable<Integer> {
   String out;
 
   @Option(names = "--batch-size", paramLabel = "N",
-      description = "Images per forward pass; memory is bounded by it (extract.batch_size).")
+      description = "Images per forward pass; memory is bounded by it (extract.batch_size). 0 = auto: 32 on"
+          + " the CPU, on GPUs the largest batch their memory holds (at most 256).")
   Integer batchSize;
 
   @Option(names = "--threads", paramLabel = "N",
@@ -87,7 +90,8 @@ public final class ExtractCommand implements Callable<Integer> {
   Integer partRows;
 
   @Option(names = "--precision", paramLabel = "fp32|bf16",
-      description = "fp32, or bf16: runs the bfloat16 export name-bf16.pt beside the backbone (extract.precision).")
+      description = "fp32, or bf16: runs the bfloat16 export name-bf16.pt beside the backbone, on the CPU or"
+          + " the GPU (extract.precision).")
   String precision;
 
   @Option(names = "--strict", description = "Stop at the first bad file instead of skipping and listing it (extract.strict).")
@@ -107,6 +111,15 @@ public final class ExtractCommand implements Callable<Integer> {
       description = "With --gc: rewrite parts whose share of still-listed rows is below SHARE; 0 = only delete"
           + " parts with none (extract.compact_below, default 0.5).")
   Double compactBelow;
+
+  @Option(names = "--engine", paramLabel = "local|spark",
+      description = "Where the backbone runs: local (this JVM) or spark, an Apache Spark job writing the same store;"
+          + " needs the spark module built, see README \"Scale-out\" (extract.engine).")
+  String engine;
+
+  @Option(names = "--master", paramLabel = "URL",
+      description = "With --engine spark: Spark's master, e.g. local[2] (embedded) (extract.spark.master).")
+  String master;
 
   @Option(names = "--migrate",
       description = "Convert a store written by an earlier headstart (parts per split) into this layout without"
@@ -132,7 +145,10 @@ public final class ExtractCommand implements Callable<Integer> {
     config.override("extract.gc", gc);
     config.override("extract.compact_below", compactBelow);
     config.override("extract.migrate", migrate);
+    config.override("extract.engine", engine);
+    config.override("extract.spark.master", master);
     PipelineConfig pipeline = config.load();
+    DeviceCheck.before("backbone.device", pipeline.backbone().device());
     EngineGuard.prepare(EnumSet.of("bf16".equals(pipeline.extract().precision())
         ? Workload.BF16_INFERENCE : Workload.FP32_INFERENCE));
     try {

@@ -123,6 +123,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     config.override("data.root", data);
     config.override("backbone.uri", backbone);
     PipelineConfig pipeline = config.load();
+    DeviceCheck.before("backbone.device", pipeline.backbone().device());
     EngineGuard.prepare(EnumSet.of(Workload.TRAINING, Workload.FP32_INFERENCE));
     new FinetuneStage().run(pipeline, Reporter.stderr());
     return 0;

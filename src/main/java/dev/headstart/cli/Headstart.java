@@ -5,6 +5,7 @@ import dev.headstart.core.UserException;
 import dev.headstart.config.ConfigException;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.engine.EngineGuard;
+import dev.headstart.engine.LibtorchSwitch;
 import dev.headstart.engine.SaferEngineNeeded;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,12 @@ import picocli.CommandLine.Command;
       "over all images (extract), heads train on the cached features in seconds (train), and",
       "end-to-end baselines (finetune) and a report (report) say which approach wins.",
       "",
-      "Every stage reads pipeline.yaml; any key can be overridden with --set section.key=value."
+      "Every stage reads pipeline.yaml; any key can be overridden with --set section.key=value.",
+      "",
+      "On a GPU: HEADSTART_LIBTORCH=DIR (a folder holding a CUDA libtorch 2.7.1+cu128, such as a",
+      "pip torch's torch/lib) or HEADSTART_LIBTORCH=python (the CUDA torch of python3;",
+      "python:/path/to/python for another); backbone.device auto then uses every GPU. The folder",
+      "is checked before any command runs (exit 2 when it cannot serve). README: On a GPU."
     },
     subcommands = {
       ExtractCommand.class,
@@ -62,7 +68,26 @@ public final class Headstart implements Runnable {
       }
       throw ex;
     });
+    cli.setExecutionStrategy(parseResult -> {
+      // a libtorch folder that cannot serve stops every command before it does anything (help aside)
+      if (!helpAsked(parseResult)) {
+        try {
+          LibtorchSwitch.install();
+        } catch (UserException e) {
+          throw new CommandLine.ExecutionException(cli, e.getMessage(), e);
+        }
+      }
+      return new CommandLine.RunLast().execute(parseResult);
+    });
     return cli.execute(args);
+  }
+
+  private static boolean helpAsked(CommandLine.ParseResult r) {
+    for (CommandLine.ParseResult p = r; p != null; p = p.subcommand()) {
+      if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) return true;
+      if (p.commandSpec().userObject() instanceof CommandLine.HelpCommand) return true;
+    }
+    return false;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -62,7 +62,8 @@ public final class PredictCommand implements Callable<Integer> {
       description = "For head runs: the backbone .pt to use when the recorded file has moved (its SHA-256 must match).")
   String backbone;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}):"
+      + " auto = the first GPU when HEADSTART_LIBTORCH names a CUDA libtorch and the driver shows one, else the CPU.")
   String device;
 
   @Option(names = "--max-pixels", defaultValue = "100000000",
@@ -82,6 +83,7 @@ public final class PredictCommand implements Callable<Integer> {
     List<Path> files = ImageInputs.expand(inputs);
     if (files.isEmpty()) throw new UserException("no files found in " + inputs);
     List<ImagePrediction> predictions;
+    DeviceCheck.before("--device", device);
     EngineGuard.prepare(EnumSet.of(Workload.FP32_INFERENCE));
     try (RunClassifier classifier = RunClassifiers.open(run, backbone, device)) {
       predictions = new Predictor(classifier, maxPixels, batchSize, topK).predict(files);

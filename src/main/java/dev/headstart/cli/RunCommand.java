@@ -72,7 +72,10 @@ public final class RunCommand implements Callable<Integer> {
     PipelineStage onlyStage = only == null ? null : stage("--only", only);
 
     // one JVM runs every stage, and libtorch takes oneDNN's cap once: the safest any stage needs
-    if (!dryRun) EngineGuard.prepare(workloads(pipeline));
+    if (!dryRun) {
+      DeviceCheck.before("backbone.device", pipeline.backbone().device());
+      EngineGuard.prepare(workloads(pipeline));
+    }
     Map<PipelineStage, Stage<?>> stages = Map.of(PipelineStage.EXTRACT, new ExtractStage(),
         PipelineStage.TRAIN, new TrainStage(), PipelineStage.FINETUNE, new FinetuneStage(),
         PipelineStage.REPORT, new ReportStage());

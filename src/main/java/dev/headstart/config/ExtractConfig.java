@@ -6,7 +6,8 @@ import java.util.List;
  * The extract stage: one pass of the frozen backbone over every image.
  *
  * @param out the feature store: a folder or any Hadoop URI (file:, hdfs:, s3a:)
- * @param batchSize images per forward pass; memory is bounded by it
+ * @param batchSize images per forward pass; memory is bounded by it. 0 = auto: 32 on the CPU, and on
+ *     GPUs the largest batch their memory holds (capped at 256; halved if a pass runs out of memory)
  * @param threads decoding threads; 0 = start with a third of the cores (at least one), the rest
  *     running the forward pass, and let the first batches decide whether a decoder per core is
  *     faster (decoding the bottleneck: a GPU, a fast backbone)
@@ -16,7 +17,7 @@ import java.util.List;
  * @param strict stop at the first bad image instead of skipping it
  * @param partRows rows per Parquet part file; a killed extract resumes at part granularity
  * @param overwrite replace features made by another backbone or preprocessing
- * @param precision fp32, or bf16 on CPUs that support it (runs the name-bf16.pt export)
+ * @param precision fp32, or bf16 (runs the name-bf16.pt export: CPUs with AVX-512 BF16/AMX, or a GPU)
  * @param intraOpThreads libtorch threads of one forward pass; 0 = start with the cores the decoders
  *     leave and let the first batches decide whether every core is faster (the forward pass the
  *     bottleneck)
@@ -24,6 +25,8 @@ import java.util.List;
  *     every backbone in the store) and compact the parts they leave sparse
  * @param compactBelow with gc: parts whose share of live rows is below this are rewritten
  * @param migrate convert a store of the earlier per-split layout instead of refusing it
+ * @param engine local (this JVM) or spark (a Spark job writing the same store)
+ * @param spark the Spark engine's master, shards and settings
  */
 public record ExtractConfig(
     String out,
@@ -39,14 +42,16 @@ public record ExtractConfig(
     int intraOpThreads,
     boolean gc,
     double compactBelow,
-    boolean migrate) {
-  public static final ExtractConfig DEFAULTS =
-      new ExtractConfig("work/features", 32, 0, 0, 0, 100_000_000L, false, 2048, false, "fp32", 0, false, 0.5, false);
+    boolean migrate,
+    ExtractEngine engine,
+    SparkSettings spark) {
+  public static final ExtractConfig DEFAULTS = new ExtractConfig("work/features", 0, 0, 0, 0, 100_000_000L, false,
+      2048, false, "fp32", 0, false, 0.5, false, ExtractEngine.LOCAL, SparkSettings.DEFAULTS);
   /** Views are stored as bits of one long per image while extract looks up what it has. */
   public static final int MAX_VIEWS = 62;
 
   public ExtractConfig {
-    Check.positive("extract.batch_size", batchSize);
+    Check.nonNegative("extract.batch_size", batchSize);
     Check.nonNegative("extract.threads", threads);
     Check.nonNegative("extract.views", views);
     Check.positive("extract.max_pixels", maxPixels);

@@ -30,6 +30,14 @@ public final class PipelineConfigLoader {
     return bind(tree, base, file);
   }
 
+  /**
+   * A pipeline from sections as {@link PipelineConfig#sections()} gives them (what a Spark driver
+   * in another JVM receives), relative paths resolving against baseDir.
+   */
+  public static PipelineConfig fromSections(Map<String, Object> sections, Path baseDir) {
+    return bind(new LinkedHashMap<>(sections), baseDir.toAbsolutePath(), baseDir.resolve("pipeline.yaml"));
+  }
+
   public static PipelineConfig defaults(Path baseDir) {
     return bind(new LinkedHashMap<>(), baseDir.toAbsolutePath(), baseDir.resolve("pipeline.yaml"));
   }

@@ -45,6 +45,18 @@ public final class RecordBinder {
           args[i] = bind(section, own, (Record) c.getAccessor().invoke(defaults));
           continue;
         }
+        if (c.getType().isRecord()) {
+          // a group of its own: section.key.* keys, given as a nested mapping
+          Object v = values.get(key);
+          if (v != null && !(v instanceof Map<?, ?>)) {
+            throw new ConfigException("'" + section + "." + key + "' must be a mapping of "
+                + String.join(", ", keys(c.getType())) + ", got '" + v + "'");
+          }
+          Map<String, Object> own = new LinkedHashMap<>();
+          if (v instanceof Map<?, ?> m) m.forEach((k, x) -> own.put(String.valueOf(k), x));
+          args[i] = bind(section + "." + key, own, (Record) c.getAccessor().invoke(defaults));
+          continue;
+        }
         args[i] = values.containsKey(key)
             ? convert(section + "." + key, values.get(key), c.getGenericType())
             : c.getAccessor().invoke(defaults);
@@ -78,6 +90,8 @@ public final class RecordBinder {
         Object v = c.getAccessor().invoke(record);
         if (isFlat(c)) {
           out.putAll(toMap((Record) v));
+        } else if (v instanceof Record nested) {
+          out.put(snake(c.getName()), toMap(nested));
         } else {
           out.put(snake(c.getName()), v instanceof Choice choice ? choice.id() : v);
         }

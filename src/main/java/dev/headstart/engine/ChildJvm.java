@@ -52,6 +52,8 @@ public final class ChildJvm {
     ProcessBuilder pb = new ProcessBuilder(command);
     Map<String, String> env = pb.environment();
     env.put(EngineGuard.ISA_VARIABLE, isa.envValue);
+    // the same libtorch as this process, already checked
+    env.putAll(LibtorchSwitch.childEnvironment());
     return pb;
   }
 }

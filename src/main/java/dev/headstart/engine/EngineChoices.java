@@ -36,6 +36,9 @@ public final class EngineChoices {
       String text = String.join("\n", cpu.vendor(), cpu.model(), cpu.family(), String.join(" ",
           new java.util.TreeSet<>(cpu.flags())), EngineVersions.LIBTORCH, EngineVersions.DJL,
           HeadstartVersion.VERSION, EngineBattery.CONVS.toString());
+      // a libtorch of the machine is another build of the same version: its own check
+      LibtorchFolder own = LibtorchSwitch.installed();
+      if (own != null) text += "\n" + own.dir() + "\n" + own.version();
       md.update(text.getBytes(StandardCharsets.UTF_8));
       try (InputStream in = EngineChoices.class.getResourceAsStream("battery/battery.json")) {
         if (in != null) md.update(in.readAllBytes());

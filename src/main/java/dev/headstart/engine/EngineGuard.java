@@ -64,6 +64,7 @@ public final class EngineGuard {
   }
 
   public static synchronized Applied prepare(Set<Workload> workloads, Consumer<String> notice) {
+    LibtorchSwitch.install();
     Isa current = Isa.parse(NativeEnv.get(ISA_VARIABLE));
     if (NativeEnv.givenAtStart(ISA_VARIABLE)) {
       String fallback = System.getenv(FALLBACK_VARIABLE);

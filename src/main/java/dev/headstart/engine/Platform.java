@@ -23,6 +23,11 @@ public final class Platform {
     m.put("cores", cpu.cores());
     m.putAll(applied.describe());
     m.put("libtorch", EngineVersions.LIBTORCH);
+    LibtorchFolder own = LibtorchSwitch.installed();
+    m.put("libtorch_source", own == null ? "pytorch-native-cpu jar" : own.dir() + " (" + own.version() + ")");
+    if (device != null && device.contains("gpu")) {
+      m.put("gpus", String.join(", ", Gpus.list().stream().map(Gpus.Gpu::describe).toList()));
+    }
     m.put("djl", EngineVersions.DJL);
     m.put("intra_op_threads", LibtorchThreads.current());
     m.put("device", device);

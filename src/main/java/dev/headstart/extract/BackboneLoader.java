@@ -2,7 +2,6 @@ package dev.headstart.extract;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -11,7 +10,10 @@ import ai.djl.translate.NoopTranslator;
 import dev.headstart.core.UserException;
 import dev.headstart.config.BackboneConfig;
 import dev.headstart.core.Reporter;
+import dev.headstart.config.DeviceSetting;
 import dev.headstart.engine.CpuInfo;
+import dev.headstart.engine.DevicePlan;
+import dev.headstart.engine.Gpus;
 import dev.headstart.engine.EngineGuard;
 import dev.headstart.engine.Isa;
 import dev.headstart.engine.QuietLibtorch;
@@ -31,6 +33,8 @@ import java.util.stream.Stream;
  */
 public final class BackboneLoader {
   static final String ENGINE = "PyTorch";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackboneLoader.class);
+  private static volatile boolean warnedUnusedGpus;
   private static final String EXPORT_HINT =
       "/usr/bin/python3 tools/export_backbone.py --model resnet18 --out backbones/resnet18.pt";
 
@@ -101,20 +105,41 @@ public final class BackboneLoader {
         ModelCard.IMAGENET_STD, 0, "pooled", null, null, null, "djl model zoo", null, "djl", null, null);
   }
 
-  /** backbone.device: auto picks the GPU when DJL sees one. */
+  /**
+   * backbone.device as a DJL device: the CPU, one GPU, or several (a {@link Device.MultiDevice}:
+   * extract runs one predictor on each). A GPU asked for but unusable stops here, before any work.
+   */
   public static Device device(String setting) {
-    int gpus = Engine.getEngine(ENGINE).getGpuCount();
-    return switch (setting) {
-      case "cpu" -> Device.cpu();
-      case "gpu" -> {
-        if (gpus == 0) {
-          throw new UserException("backbone.device is gpu, but DJL sees no GPU on this machine "
-              + "(no CUDA driver or a CPU-only libtorch); set backbone.device to auto or cpu");
-        }
-        yield Device.gpu();
-      }
-      default -> gpus > 0 ? Device.gpu() : Device.cpu();
-    };
+    return toDevice(plan("backbone.device", setting));
+  }
+
+  /** The first device of backbone.device's plan: for work on one device (finetune, predict). */
+  public static Device singleDevice(String key, String setting) {
+    DevicePlan plan = plan(key, setting);
+    if (plan.gpus().size() > 1) LOG.info("{}={}: runs on the first GPU of {}", key, setting, plan.describe());
+    return toDevice(plan.first());
+  }
+
+  private static DevicePlan plan(String key, String setting) {
+    DevicePlan plan = DevicePlan.current(key, DeviceSetting.parse(key, setting));
+    if (plan.note() == null) return plan;
+    // GPUs that auto cannot use: said once, since the user most likely meant to use them
+    if (!plan.onGpu() && !Gpus.list().isEmpty() && !warnedUnusedGpus) {
+      warnedUnusedGpus = true;
+      LOG.warn("{}={}: {} (set it to cpu to run on the CPU without this warning)", key, setting, plan.note());
+    } else {
+      LOG.info("{}={}: {}", key, setting, plan.note());
+    }
+    return plan;
+  }
+
+  /** A plan as a DJL device. */
+  static Device toDevice(DevicePlan plan) {
+    List<Integer> gpus = plan.gpus();
+    if (gpus.isEmpty()) return Device.cpu();
+    if (gpus.size() == 1) return Device.gpu(gpus.get(0));
+    // MultiDevice sorts the list it is given in place
+    return new Device.MultiDevice(new java.util.ArrayList<>(gpus.stream().map(Device::gpu).toList()));
   }
 
   /** Loads the backbone that backbone.* names, ready for extract (fp32). */
@@ -136,7 +161,40 @@ public final class BackboneLoader {
   }
 
   /** As above, saying through the reporter which file a failed known-answer check fell back to. */
-  static Backbone load(BackboneSource source, Device device, String precision, String knownSha256,
+  public static Backbone load(BackboneSource source, Device device, String precision, String knownSha256,
+      Reporter reporter) {
+    List<Device> devices = device.getDevices();
+    Backbone first = loadOn(source, devices.get(0), precision, knownSha256, reporter);
+    try {
+      for (Device more : devices.subList(1, devices.size())) addReplica(first, more);
+      for (Device d : devices) {
+        if (d.isGpu()) first.addLanes(d, GPU_LANES - 1);
+      }
+    } catch (RuntimeException e) {
+      first.close();
+      throw e;
+    }
+    return first;
+  }
+
+  /**
+   * Forward passes in flight per GPU: while one batch computes, the next is copied in and the
+   * last one's features copied out (DJL's predictors run synchronously, one per thread).
+   */
+  static final int GPU_LANES = 2;
+
+  /** The file the first device runs, on another GPU, checked against its known answer there too. */
+  private static void addReplica(Backbone first, Device device) {
+    ZooModel<ImageBatch, float[][][]> model = openModel(first.source(), first.file(), device);
+    int lane = first.addReplica(model, device);
+    ProbeResult r = KnownAnswer.check(first, lane, first.fileRoleName(), first.precision());
+    if (r != null && !r.passed()) {
+      throw new UserException(disagreement("backbone " + first.source().uri() + " on " + device, r)
+          + ", although it agrees on " + first.device() + "; leave " + device + " out of backbone.device");
+    }
+  }
+
+  private static Backbone loadOn(BackboneSource source, Device device, String precision, String knownSha256,
       Reporter reporter) {
     Path file = source.isModelZoo() ? null : source.inferenceFile(precision);
     String role = precision.equals("bf16") ? "bf16" : "inference";
@@ -258,6 +316,14 @@ public final class BackboneLoader {
 
   private static Backbone open(BackboneSource source, Path file, Device device, String precision,
       String knownSha256) {
+    ZooModel<ImageBatch, float[][][]> model = openModel(source, file, device);
+    String sha = knownSha256 != null ? knownSha256 : sha256(source, file, model.getModelPath());
+    Backbone backbone = new Backbone(source, model, device, sha, precision);
+    probe(backbone);
+    return backbone;
+  }
+
+  private static ZooModel<ImageBatch, float[][][]> openModel(BackboneSource source, Path file, Device device) {
     Criteria.Builder<ImageBatch, float[][][]> builder = featureCriteria(device);
     if (source.isModelZoo()) {
       builder.optModelUrls(source.uri());
@@ -271,10 +337,7 @@ public final class BackboneLoader {
       throw loadError(source, e);
     }
     QuietLibtorch.apply();
-    String sha = knownSha256 != null ? knownSha256 : sha256(source, file, model.getModelPath());
-    Backbone backbone = new Backbone(source, model, device, sha, precision);
-    probe(backbone);
-    return backbone;
+    return model;
   }
 
   /**

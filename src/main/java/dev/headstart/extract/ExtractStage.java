@@ -1,16 +1,13 @@
 package dev.headstart.extract;
 
 import ai.djl.Device;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.headstart.config.ExtractConfig;
+import dev.headstart.config.ExtractEngine;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
-import dev.headstart.core.ProgressMeter;
 import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
 import dev.headstart.core.UserException;
-import dev.headstart.engine.LibtorchThreads;
-import dev.headstart.features.FeatureSchema;
 import dev.headstart.features.FeatureStoreException;
 import dev.headstart.features.FeatureStoreLayout;
 import dev.headstart.features.FingerprintInfo;
@@ -41,8 +38,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The extract stage: the frozen backbone over every image content the store lacks, features to
@@ -63,7 +58,17 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   public record Result(Manifest manifest, boolean upToDate, int imagesRun, long rowsWritten, long rowsReused,
       int partsWritten, String location, StoreGc.Result gc) {}
 
-  private static final Logger LOG = LoggerFactory.getLogger(ExtractStage.class);
+  private final JobRunner runner;
+
+  /** The extract of extract.engine: in this JVM, or (spark) a Spark driver in a child JVM. */
+  public ExtractStage() {
+    this(null);
+  }
+
+  /** An extract whose jobs this runner runs, whatever extract.engine says (the Spark driver's own). */
+  public ExtractStage(JobRunner runner) {
+    this.runner = runner;
+  }
 
   @Override
   public String id() {
@@ -72,6 +77,10 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
 
   @Override
   public Result run(PipelineConfig config, Reporter reporter) throws IOException {
+    if (runner == null && config.extract().engine() == ExtractEngine.SPARK) {
+      return SparkDriver.run(config, reporter);
+    }
+    JobRunner runner = this.runner != null ? this.runner : new LocalJobRunner();
     ExtractConfig ex = config.extract();
     long start = System.nanoTime();
     ImageFolderDataset dataset = ImageFolderDataset.scan(config.resolvePath(config.data().root()), config.data());
@@ -97,7 +106,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         sha = Hashing.sha256(source.inferenceFile(ex.precision()));
       }
       Map<String, Object> preprocessing = preprocessing(preprocessor, ex);
-      List<Manifest.TapColumn> taps = tapColumns(source);
+      // a backbone exported with taps: each tap's features in a column of its own, all in one row
+      List<Manifest.TapColumn> taps = TapRows.columns(source);
       String fingerprint = FeatureFingerprint.of(sha, preprocessing);
       Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
       prepareStore(store, conf, location, ex, sha, preprocessing, fingerprint, runId, reporter);
@@ -115,24 +125,23 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       StoredKeys stored = StoredKeys.read(store, fingerprint, conf);
       List<ExtractJob> jobs = listing.jobs(stored, ex.views());
       double hashSeconds = (System.nanoTime() - h0) / 1e9;
-      int rowsNeeded = jobs.stream().mapToInt(ExtractJob::rows).sum();
 
       Optional<Manifest> old = ManifestIO.readIfExists(store, conf);
       FingerprintInfo info = FingerprintInfo.read(dir, conf);
       if (jobs.isEmpty() && info != null && !ex.gc() && upToDate(old, fingerprint, listing, dataset)) {
         HashCache.write(store, conf, dataRoot, listing.cacheEntries());
-        reporter.info("extract: %s is up to date (%d images, %d classes, fingerprint %s); nothing to do",
-            location, listing.images(), dataset.classes().size(), fingerprint.substring(0, 12));
+        ContentHasher.Stats hs = hasher.stats();
+        reporter.info("extract: %s is up to date (%d images, %d classes, fingerprint %s; hashed %d files, %.1f MB,"
+            + " in %.2f s); nothing to do", location, listing.images(), dataset.classes().size(),
+            fingerprint.substring(0, 12), hs.filesRead(), hs.bytesRead() / 1e6, hashSeconds);
         return new Result(old.get(), true, 0, 0, stored.rows(), 0, location, null);
       }
 
       Map<String, Double> timings = new LinkedHashMap<>();
-      ExtractionPipeline pipeline = null;
-      Threads threads = Threads.of(ex);
-      ThreadBalance balancer = null;
-      ProgressMeter progress = null;
+      JobRunner.Outcome outcome = null;
       double setupSeconds = 0;
-      if (!jobs.isEmpty()) {
+      if (!jobs.isEmpty() || info == null) {
+        // the backbone describes the rows it makes (and is checked here, before any work)
         if (backbone == null) {
           long l0 = System.nanoTime();
           backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
@@ -143,31 +152,13 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
               Instant.now().toString(), HeadstartVersion.VERSION);
           info.write(dir, conf);
         }
-        progress = new ProgressMeter(reporter.progress(), jobs.size(), 30, false);
-        pipeline = new ExtractionPipeline(new ImageDecoder(ex.maxPixels()), preprocessor, backbone, dir, conf,
-            fingerprint, taps.stream().skip(1).map(Manifest.TapColumn::column).toList(), runId, ex.partRows(), ex.batchSize(), threads.decoders(), ex.seed(), ex.strict(), progress);
-        // the stages of ./run share this JVM: train and finetune get the threads they started with
-        int threadsBefore = LibtorchThreads.set(threads.intraOp());
-        if (threads.balanceTorch() || threads.balanceDecoders()) {
-          balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), threads.decoders(),
-              threads.intraOp(), backbone.device().isGpu(), threads.balanceTorch() ? JniUtils::setNumThreads : null,
-              threads.balanceDecoders() ? pipeline::allowDecoders : null, LOG::info);
-          pipeline.balanceThreads(balancer);
-        }
+      }
+      if (!jobs.isEmpty()) {
         // what comes before the first image: listing, hashing, the store's first touch, the backbone
         setupSeconds = (System.nanoTime() - start) / 1e9;
-        try {
-          pipeline.run(jobs);
-        } finally {
-          LibtorchThreads.set(threadsBefore);
-        }
-        listing.failed(pipeline.failures(), ex.maxPixels());
-      } else if (info == null) {
-        // nothing to compute and no record of what made the rows: a listing without usable images
-        if (backbone == null) backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
-        info = new FingerprintInfo(fingerprint, backbone.describe(), preprocessing, backbone.featureDim(), ex.views(),
-            Instant.now().toString(), HeadstartVersion.VERSION);
-        info.write(dir, conf);
+        outcome = runner.run(new JobRunner.Context(config, source, preprocessor, backbone, sha, location, store, dir,
+            conf, fingerprint, runId, reporter), jobs);
+        listing.failed(outcome.failures(), ex.maxPixels());
       }
 
       // the listing: cache, then index, then the manifest that names the index (readers check the pair)
@@ -176,8 +167,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       StoreIndex.write(store, conf, index);
       double seconds = (System.nanoTime() - start) / 1e9;
       ContentHasher.Stats hs = hasher.stats();
-      int imagesRun = pipeline == null ? 0 : pipeline.imagesRun();
-      long rowsWritten = pipeline == null ? 0 : pipeline.rowsWritten();
+      int imagesRun = outcome == null ? 0 : outcome.imagesRun();
+      long rowsWritten = outcome == null ? 0 : outcome.rowsWritten();
       long rowsListed = rows(listing.counts(), ex.views());
       timings.put("seconds", seconds);
       timings.put("images_run", (double) imagesRun);
@@ -188,16 +179,10 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       timings.put("files_hash_cached", (double) hs.filesCached());
       timings.put("bytes_hashed", (double) hs.bytesRead());
       timings.put("hash_files_per_second_per_thread", hs.filesRead() == 0 ? 0 : hs.filesPerSecondPerThread());
-      if (pipeline != null) {
-        timings.put("images_per_second", imagesRun / Math.max(progress.seconds(), 1e-9));
+      if (outcome != null) {
         timings.put("setup_seconds", setupSeconds);
         timings.put("backbone_load_seconds", loadNanos / 1e9);
-        timings.put("decode_thread_seconds", pipeline.decodeSeconds());
-        timings.put("forward_seconds", pipeline.forwardSeconds());
-        timings.put("write_seconds", pipeline.writeSeconds());
-        timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : threads.decoders()));
-        timings.put("intra_op_threads", (double) (balancer != null ? balancer.threads() : threads.intraOp()));
-        timings.put("batch_size", (double) ex.batchSize());
+        timings.putAll(outcome.timings());
       }
       Map<String, Object> description = backbone != null ? backbone.describe() : info.backbone();
       Manifest manifest = new Manifest(HeadstartVersion.VERSION, Instant.now().toString(), fingerprint, description,
@@ -224,43 +209,16 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
           "extract: %d images listed, %d rows reused, %d computed (%d images run), %d skipped, in %.1f s "
               + "(hashing %d files %.1f s%s) -> %s",
           listing.images(), Math.max(0, rowsListed - rowsWritten), rowsWritten, imagesRun, manifest.skipped().size(),
-          seconds, hs.filesRead(), hashSeconds, pipeline == null ? "; no forward pass" : String.format(Locale.ROOT,
-              "; %.1f images/s, forward %.1f s", timings.get("images_per_second"), pipeline.forwardSeconds()),
+          seconds, hs.filesRead(), hashSeconds, outcome == null ? "; no forward pass" : "; " + outcome.summary(),
           location);
-      if (progress != null) {
-        progress.line(line);
-      } else {
-        reporter.info("%s", line);
-      }
+      reporter.info("%s", line);
       return new Result(manifest, false, imagesRun, rowsWritten, Math.max(0, rowsListed - rowsWritten),
-          pipeline == null ? 0 : pipeline.partsWritten(), location, gc);
+          outcome == null ? 0 : outcome.partsWritten(), location, gc);
     } catch (FeatureStoreException e) {
       throw new UserException(e.getMessage(), e);
     } finally {
       if (backbone != null) backbone.close();
     }
-  }
-
-  /**
-   * The row column of each tap of a tapped backbone (its card's taps, default first: that one is
-   * {@code features}); empty for a one-output backbone.
-   */
-  static List<Manifest.TapColumn> tapColumns(BackboneSource source) {
-    List<ModelCard.Tap> taps = source.card().taps();
-    if (taps == null || taps.isEmpty()) return List.of();
-    List<Manifest.TapColumn> out = new ArrayList<>();
-    Map<String, String> owners = new LinkedHashMap<>();
-    for (int t = 0; t < taps.size(); t++) {
-      ModelCard.Tap tap = taps.get(t);
-      String column = t == 0 ? FeatureSchema.FEATURES : FeatureSchema.column(tap.name());
-      String other = owners.put(column, tap.name());
-      if (other != null) {
-        throw new UserException("model card of " + source.uri() + ": taps '" + other + "' and '" + tap.name()
-            + "' would share the feature column " + column + "; re-export with one of them");
-      }
-      out.add(new Manifest.TapColumn(tap.name(), tap.dim(), column));
-    }
-    return out;
   }
 
   /** A store of the earlier layout is migrated, replaced or refused; a killed compaction is finished. */
@@ -343,42 +301,6 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   private static String runId() {
     return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC)
         .format(Instant.now()) + "-" + String.format(Locale.ROOT, "%06x", ThreadLocalRandom.current().nextInt(1 << 24));
-  }
-
-  /**
-   * Who gets the cores: decoding threads and libtorch's intra-op threads, as configured (or as
-   * the user's -Dai.djl.pytorch.num_threads says), else split by the rules below; what nobody
-   * chose, ThreadBalance may revise after the first batches.
-   */
-  record Threads(int decoders, int intraOp, boolean balanceDecoders, boolean balanceTorch) {
-    static Threads of(ExtractConfig ex) {
-      int decoders = decodeThreads(ex.threads());
-      boolean torchChosen = ex.intraOpThreads() > 0 || LibtorchThreads.userSetting() > 0;
-      int intraOp = ex.intraOpThreads() > 0 ? ex.intraOpThreads()
-          : LibtorchThreads.orUser(intraOpThreads(0, decoders));
-      return new Threads(decoders, intraOp, ex.threads() == 0, !torchChosen);
-    }
-  }
-
-  /**
-   * Decoding threads: as configured, or a third of the cores (at least one). The forward pass
-   * is the heavier half of the work and libtorch spreads it over the cores itself; more decoders
-   * only steal its cores (bench/compare.sh compares the settings).
-   */
-  static int decodeThreads(int configured) {
-    if (configured > 0) return configured;
-    return Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
-  }
-
-  /**
-   * libtorch's threads: as configured, or the cores the decoders leave (at least one). Never
-   * more: an OpenMP forward pass waits at every barrier for its slowest thread, so one decoder
-   * preempting one of its threads stalls all of them (on two cores, oversubscribing slows the
-   * bundled example several times over).
-   */
-  static int intraOpThreads(int configured, int decodeThreads) {
-    if (configured > 0) return configured;
-    return Math.max(1, Runtime.getRuntime().availableProcessors() - decodeThreads);
   }
 
   static Map<String, Object> preprocessing(Preprocessor preprocessor, ExtractConfig ex) {

@@ -5,16 +5,12 @@ import dev.headstart.core.UserException;
 import dev.headstart.core.CrashPoint;
 import dev.headstart.features.FeaturePartWriter;
 import dev.headstart.features.FeatureStoreLayout;
-import dev.headstart.features.StoredRow;
-import dev.headstart.io.Hashing;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +23,7 @@ import org.apache.hadoop.fs.Path;
 /**
  * The extraction loop: decoder threads read, check, decode and preprocess images (the views
  * each job asks for) ahead of one predictor thread, which batches the tensors, runs the backbone
+ * (on the CPU in its own thread; on GPUs through {@link ForwardLanes}, several batches in flight)
  * and appends the rows, keyed by content hash and view, to the run's current Parquet part; a
  * part is published (renamed into place) every {@code partRows} rows, so a killed extract keeps
  * what its finished parts hold. At most {@code window} images are in flight, so memory is
@@ -34,32 +31,30 @@ import org.apache.hadoop.fs.Path;
  * parts are the same whatever the thread count.
  */
 final class ExtractionPipeline {
-  /** An image whose bytes could not be decoded (or changed under the extract): skipped. */
-  record Failure(ExtractJob job, String reason) {}
-
   /** One image after the decoder thread: its tensors (one per requested view), or why not. */
   private record Decoded(ExtractJob job, float[][] tensors, String skipReason) {}
 
   /** A row waiting for its batch's forward pass. */
   private record Pending(String hash, int view) {}
 
-  private final ImageDecoder decoder;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExtractionPipeline.class);
+
+  private final JobDecoder jobDecoder;
   private final Preprocessor preprocessor;
   private final Backbone backbone;
   private final Path dir;
   private final Configuration conf;
   private final String fingerprint;
-  private final List<String> tapColumns;
   private final String runId;
   private final int partRows;
   private final int batchSize;
+  private final BatchSizing sizing;
   private final int threads;
-  private final long viewSeed;
   private final boolean strict;
   private final ProgressMeter progress;
   private final AtomicLong decodeNanos = new AtomicLong();
   private final AtomicLong decodedTensors = new AtomicLong();
-  private final List<Failure> failures = new ArrayList<>();
+  private final List<ImageFailure> failures = new ArrayList<>();
   private ThreadBalance balance;
   // how many decoders may run at once; ThreadBalance may raise it
   private final Semaphore decoding;
@@ -70,29 +65,33 @@ final class ExtractionPipeline {
   private long rowsWritten;
   private int imagesRun;
   private FeaturePartWriter writer;
+  // each tap of the backbone in its column: the lanes carry an image's outputs joined end to end
+  private final TapRows tapRows;
 
   /**
    * dir: the fingerprint folder the parts go to; runId: names this run's parts apart from
    * every other run's.
    */
   ExtractionPipeline(ImageDecoder decoder, Preprocessor preprocessor, Backbone backbone, Path dir,
-      Configuration conf, String fingerprint, List<String> tapColumns, String runId, int partRows, int batchSize,
-      int threads, long viewSeed, boolean strict, ProgressMeter progress) {
-    this.tapColumns = List.copyOf(tapColumns);
-    this.decoder = decoder;
+      Configuration conf, String fingerprint, String runId, int partRows, int batchSize, int threads, long viewSeed,
+      boolean strict, ProgressMeter progress) {
+    this.jobDecoder = new JobDecoder(decoder, preprocessor, viewSeed);
     this.preprocessor = preprocessor;
     this.backbone = backbone;
+    this.tapRows = TapRows.of(backbone.source());
     this.dir = dir;
     this.conf = conf;
     this.fingerprint = fingerprint;
     this.runId = runId;
     this.partRows = partRows;
-    this.batchSize = batchSize;
+    this.sizing = BatchSizing.of(batchSize, gpuMemory(backbone), lanesPerGpu(backbone), preprocessor.tensorSize(),
+        backbone.precision(), Runtime.getRuntime().maxMemory());
+    this.batchSize = sizing.batchSize();
+    if (batchSize == 0) LOG.info("extract: batch size {}", sizing.why());
     this.threads = threads;
     // fair: images start decoding in the order the predictor will take them
     this.decoding = new Semaphore(threads, true);
     this.decoders = threads;
-    this.viewSeed = viewSeed;
     this.strict = strict;
     this.progress = progress;
   }
@@ -122,7 +121,28 @@ final class ExtractionPipeline {
     return writeNanos / 1e9;
   }
 
-  List<Failure> failures() {
+  /** Images per forward pass: extract.batch_size, or what auto-sizing chose for 0. */
+  int batchSize() {
+    return batchSize;
+  }
+
+  /** Total memory of each GPU the backbone runs on (empty on the CPU). */
+  private static List<Long> gpuMemory(Backbone backbone) {
+    List<Long> mem = new ArrayList<>();
+    for (ai.djl.Device d : backbone.devices()) {
+      if (!d.isGpu()) continue;
+      long bytes = dev.headstart.engine.Gpus.list().stream().filter(g -> g.index() == d.getDeviceId())
+          .mapToLong(dev.headstart.engine.Gpus.Gpu::totalBytes).findFirst().orElse(0);
+      mem.add(bytes);
+    }
+    return mem;
+  }
+
+  private static int lanesPerGpu(Backbone backbone) {
+    return Math.max(1, backbone.lanes() / Math.max(1, backbone.devices().size()));
+  }
+
+  List<ImageFailure> failures() {
     return failures;
   }
 
@@ -152,8 +172,11 @@ final class ExtractionPipeline {
       // two batches of tensors in flight (an image brings one per view), whatever the dataset
       int maxViews = jobs.stream().mapToInt(ExtractJob::rows).max().orElse(1);
       int window = Math.max(2 * poolSize, 2 * batchSize / maxViews + 1);
-      float[] buffer = new float[batchSize * preprocessor.tensorSize()];
+      ForwardLanes<List<Pending>> lanes = new ForwardLanes<>(backbone.lanes(), batchSize * preprocessor.tensorSize(),
+          (lane, batch) -> TapRows.join(backbone.forwardTaps(lane, batch)), LOG::warn);
+      ForwardLanes.Done<List<Pending>> written = this::write;
       List<Pending> pending = new ArrayList<>(batchSize);
+      try {
       for (int i = 0; i < jobs.size(); i++) {
         while (inFlight.size() < window && todo.hasNext()) {
           ExtractJob next = todo.next();
@@ -169,19 +192,23 @@ final class ExtractionPipeline {
             throw new UserException("--strict: " + d.job().entry().file() + ": " + d.skipReason()
                 + "; fix or remove the file, or run without --strict to skip it");
           }
-          failures.add(new Failure(d.job(), d.skipReason()));
+          failures.add(new ImageFailure(d.job(), d.skipReason()));
           continue;
         }
         imagesRun++;
         int[] views = d.job().views();
         for (int k = 0; k < views.length; k++) {
-          System.arraycopy(d.tensors()[k], 0, buffer, pending.size() * preprocessor.tensorSize(),
+          System.arraycopy(d.tensors()[k], 0, lanes.buffer(), pending.size() * preprocessor.tensorSize(),
               preprocessor.tensorSize());
           pending.add(new Pending(d.job().contentHash(), views[k]));
-          if (pending.size() == batchSize) flush(pending, buffer);
+          if (pending.size() == batchSize) flush(pending, lanes, written);
         }
       }
-      if (!pending.isEmpty()) flush(pending, buffer);
+      if (!pending.isEmpty()) flush(pending, lanes, written);
+      lanes.drain(written);
+      } finally {
+        lanes.close();
+      }
       publish();
     } catch (IOException | RuntimeException e) {
       if (writer != null) writer.abort();
@@ -216,74 +243,45 @@ final class ExtractionPipeline {
     }
   }
 
-  /**
-   * Runs the batch through the backbone and appends its rows to the current part: every tap's
-   * features of an image in one row, from this one forward pass.
-   */
-  private void flush(List<Pending> pending, float[] buffer) throws IOException {
-    long f0 = System.nanoTime();
-    float[][][] outputs = backbone.forwardTaps(new ImageBatch(buffer, pending.size(), preprocessor.inputSize()));
-    long f1 = System.nanoTime();
-    forwardNanos += f1 - f0;
-    if (balance != null) balance.afterBatch(f1 - f0, pending.size(), decodeNanos.get(), decodedTensors.get());
-    for (int i = 0; i < pending.size(); i++) {
-      if (writer == null) {
-        writer = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId, partsWritten)), conf,
-            fingerprint, tapColumns);
-      }
-      Pending p = pending.get(i);
-      float[][] taps = new float[outputs.length - 1][];
-      for (int t = 1; t < outputs.length; t++) taps[t - 1] = outputs[t][i];
-      writer.write(new StoredRow(p.hash(), p.view(), outputs[0][i], taps));
-      rowsWritten++;
-      if (writer.rows() >= partRows) publish();
-    }
-    writeNanos += System.nanoTime() - f1;
+  /** Hands the batch to the backbone; its rows reach the part in order, now or after later batches. */
+  private void flush(List<Pending> pending, ForwardLanes<List<Pending>> lanes, ForwardLanes.Done<List<Pending>> written)
+      throws IOException {
+    lanes.submit(new ArrayList<>(pending), pending.size(), preprocessor.inputSize(), written);
     pending.clear();
   }
 
+  /**
+   * A finished batch: its timing to the balance, its rows to the current part (a new one when it
+   * is full), every tap's features of an image in one row, from its one forward pass.
+   */
+  private void write(List<Pending> batch, float[][] features, long nanos) throws IOException {
+    long w0 = System.nanoTime();
+    forwardNanos += nanos;
+    if (balance != null) balance.afterBatch(nanos, batch.size(), decodeNanos.get(), decodedTensors.get());
+    for (int i = 0; i < batch.size(); i++) {
+      if (writer == null) {
+        writer = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId, partsWritten)), conf,
+            fingerprint, null, tapRows.extraColumns());
+      }
+      Pending p = batch.get(i);
+      writer.write(tapRows.row(p.hash(), p.view(), features[i]));
+      rowsWritten++;
+      if (writer.rows() >= partRows) publish();
+    }
+    writeNanos += System.nanoTime() - w0;
+  }
+
   /** On a decoder thread: read, check the bytes are the ones hashed, decode, preprocess the views. */
-  private Decoded decode(ExtractJob job) throws IOException {
+  private Decoded decode(ExtractJob job) {
     decoding.acquireUninterruptibly();
     long t0 = System.nanoTime();
     try {
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(job.entry().file());
-      } catch (IOException e) {
-        return new Decoded(job, null, "cannot be read: " + e.getMessage());
-      }
-      if (!Hashing.sha256(bytes).equals(job.contentHash())) {
-        return new Decoded(job, null, "changed while extract ran (its bytes no longer match the hash taken"
-            + " when it was listed); rerun ./extract");
-      }
-      RgbImage image;
-      try {
-        image = decoder.decode(bytes);
-      } catch (ImageSkippedException e) {
-        return new Decoded(job, null, e.reason());
-      }
-      int[] views = job.views();
-      float[][] tensors = new float[views.length][];
-      for (int k = 0; k < views.length; k++) {
-        tensors[k] = views[k] == 0 ? preprocessor.eval(image) : preprocessor.train(image, viewRandom(job.contentHash(), views[k]));
-      }
-      return new Decoded(job, tensors, null);
+      JobDecoder.Decoded d = jobDecoder.decode(job.contentHash(), job.entry().file(), job.views());
+      return new Decoded(job, d.tensors(), d.skipReason());
     } finally {
       decodeNanos.addAndGet(System.nanoTime() - t0);
       decodedTensors.addAndGet(job.rows());
       decoding.release();
     }
-  }
-
-  /**
-   * Each view's randomness depends only on the seed, the image's content and the view number:
-   * the same bytes get the same views under any path, so a moved image keeps its rows.
-   */
-  Random viewRandom(String contentHash, int view) {
-    long h = viewSeed * 0x9E3779B97F4A7C15L;
-    h = (h ^ contentHash.hashCode()) * 0xBF58476D1CE4E5B9L;
-    h = (h ^ view) * 0x94D049BB133111EBL;
-    return new Random(h ^ (h >>> 31));
   }
 }

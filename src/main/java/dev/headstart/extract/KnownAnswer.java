@@ -13,15 +13,38 @@ import java.util.List;
 public final class KnownAnswer {
   private KnownAnswer() {}
 
-  /** The tolerance for a precision, relative to the largest reference feature. */
+  /** The tolerance for a precision on the CPU, relative to the largest reference feature. */
   public static double tolerance(String precision) {
-    // float32 rounding through a deep net stays orders of magnitude below 1e-4 of the largest
-    // feature; bfloat16 keeps 8 significant bits, so a few percent
-    return "bf16".equals(precision) ? 0.1 : EngineBattery.FP32_TOLERANCE;
+    return tolerance(precision, false);
   }
 
-  /** Checks a loaded backbone against the card's probe; null when the card has none. */
+  /**
+   * The tolerance for a precision and device, relative to the largest reference feature. On the
+   * CPU float32 rounding through a deep net stays orders of magnitude below 1e-4 of the largest
+   * feature; bfloat16 keeps 8 significant bits, so a few percent. A GPU's float32 convolutions and
+   * matrix products may run in TF32 (10 significant bits: cuDNN's and cuBLAS's default on Ampere
+   * and later) and in another summation order, so its float32 bound is that of a 10-bit format,
+   * still far below what a miscomputing kernel gives (tens of percent, NaN); half precision keeps
+   * 11 bits but its activations are rounded at every layer.
+   */
+  public static double tolerance(String precision, boolean gpu) {
+    return switch (precision) {
+      case "bf16" -> 0.1;
+      case "fp16" -> 0.05;
+      default -> gpu ? GPU_FP32_TOLERANCE : EngineBattery.FP32_TOLERANCE;
+    };
+  }
+
+  /** float32 on a GPU (TF32 inside): see {@link #tolerance(String, boolean)}. */
+  static final double GPU_FP32_TOLERANCE = 1e-2;
+
+  /** Checks a loaded backbone against the card's probe (on its first lane); null when the card has none. */
   public static ProbeResult check(Backbone backbone, String file, String precision) {
+    return check(backbone, 0, file, precision);
+  }
+
+  /** Checks one lane of a loaded backbone (a model on one device) against the card's probe. */
+  static ProbeResult check(Backbone backbone, int lane, String file, String precision) {
     ModelCard.Probe probe = backbone.card().probe();
     if (probe == null) return null;
     int[] shape = probe.shape();
@@ -42,7 +65,7 @@ public final class KnownAnswer {
           + "the card's input (sum " + sum + " vs " + probe.inputSum() + "); re-export the card with "
           + "tools/export_backbone.py --add-probe");
     }
-    float[][][] out = backbone.forwardTaps(new ImageBatch(input, shape[0], shape[2]));
+    float[][][] out = backbone.forwardTaps(lane, new ImageBatch(input, shape[0], shape[2]));
     double worst = compare(out[0], probe.outputs(), probe.stride(), probe.maxAbs());
     // a tapped card's probe holds every tap's answer, in output order
     List<ModelCard.TapProbe> taps = probe.taps() == null ? List.of() : probe.taps();
@@ -52,7 +75,7 @@ public final class KnownAnswer {
       worst = Math.max(worst, compare(out[t], tp.outputs(), tp.stride(), tp.maxAbs()));
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    double tol = tolerance(precision);
+    double tol = tolerance(precision, backbone.laneDevice(lane).isGpu());
     return new ProbeResult(file, precision, worst <= tol, worst, tol, seconds,
         dev.headstart.engine.EngineGuard.applied().isa().envValue, probe.reference());
   }

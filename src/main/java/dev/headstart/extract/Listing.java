@@ -72,10 +72,10 @@ final class Listing {
   }
 
   /** Images the decoder refused: every path with those bytes is skipped, now and next time. */
-  void failed(List<ExtractionPipeline.Failure> failures, long maxPixels) {
+  void failed(List<ImageFailure> failures, long maxPixels) {
     if (failures.isEmpty()) return;
     Map<String, String> reasons = new HashMap<>();
-    for (ExtractionPipeline.Failure f : failures) reasons.put(f.job().contentHash(), f.reason());
+    for (ImageFailure f : failures) reasons.put(f.job().contentHash(), f.reason());
     List<Usable> keep = new ArrayList<>();
     for (Usable u : usable) {
       String reason = reasons.get(u.hash());

@@ -12,7 +12,8 @@ import java.util.function.IntConsumer;
  * threads. When the forward pass is the bottleneck by a wide margin (ResNet-18 fp32 at 224 px
  * costs a few times what decoding its image does), the decoders idle and the forward pass is
  * better spread over every core (bench/results.md compares the two settings). When decoding is
- * the bottleneck (a fast backbone, or any backbone on a GPU), more decoders help.
+ * the bottleneck (a fast backbone), more decoders help. On a GPU every core decodes from the
+ * start ({@link #decideForGpu}).
  *
  * <p>The model, per image: decode = a decoder's time, forward = the forward pass's time on its
  * current threads. With d decoders and t libtorch threads on c cores the rate is the smallest of
@@ -60,6 +61,26 @@ final class ThreadBalance {
     this.setDecoders = setDecoders;
     this.log = log;
     decided = cores <= 1;
+    if (gpu && !decided) decideForGpu();
+  }
+
+  /**
+   * On a GPU the forward pass uses no CPU cores worth measuring against (the GPU computes; the
+   * lanes' threads wait on it), so every core decodes from the first image: nothing to learn from
+   * the first batches, and libtorch's CPU threads are left as they are.
+   */
+  private void decideForGpu() {
+    decided = true;
+    String choice;
+    if (setDecoders != null && cores > decoders) {
+      finalDecoders = cores;
+      setDecoders.accept(cores);
+      choice = "every core decodes: " + cores + " decoders";
+    } else {
+      choice = "kept " + decoders + " decoder(s)" + (setDecoders == null ? " (extract.threads)" : "");
+    }
+    decision = "forward pass on the GPU -> " + choice;
+    log.accept("extract: " + decision);
   }
 
   /**

@@ -39,8 +39,9 @@ final class TwinCheck {
     } catch (ai.djl.translate.TranslateException e) {
       throw new IllegalStateException("unfrozen twin " + twin + " failed: " + e.getMessage(), e);
     }
+    double tol = KnownAnswer.tolerance(precision, backbone.device().isGpu());
     if (reference.length != frozen.length) {
-      return new ProbeResult(role, precision, false, Double.POSITIVE_INFINITY, KnownAnswer.tolerance(precision),
+      return new ProbeResult(role, precision, false, Double.POSITIVE_INFINITY, tol,
           (System.nanoTime() - t0) / 1e9, EngineGuard.applied().isa().envValue, "unfrozen twin " + twin.getFileName()
           + " gives " + reference.length + " outputs, the file " + frozen.length);
     }
@@ -48,7 +49,6 @@ final class TwinCheck {
     for (int t = 0; t < frozen.length; t++) {
       worst = Math.max(worst, Agreement.relativeMaxDiff(flat(frozen[t]), flat(reference[t])));
     }
-    double tol = KnownAnswer.tolerance(precision);
     return new ProbeResult(role, precision, worst <= tol, worst, tol, (System.nanoTime() - t0) / 1e9,
         EngineGuard.applied().isa().envValue, "unfrozen twin " + twin.getFileName() + " on this machine");
   }

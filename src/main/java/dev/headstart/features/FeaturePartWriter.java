@@ -48,13 +48,27 @@ public final class FeaturePartWriter implements AutoCloseable {
    * fingerprint, so a reader can tell a part copied into the wrong folder from the rest.
    */
   public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint) throws IOException {
-    return open(part, conf, fingerprint, List.of());
+    return open(part, conf, fingerprint, null, List.of());
   }
 
-  /** As {@link #open(Path, Configuration, String)}, with a column per other tap ({@link FeatureSchema#row}). */
-  public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint, List<String> tapColumns)
+  /**
+   * As {@link #open(Path, Configuration, String)}, with a temporary name of this writer's own
+   * ({@code attempt}): two attempts at the same part (a retried or speculative Spark task) never
+   * write into one file; whichever finishes last renames its complete part into place.
+   */
+  public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint, String attempt)
       throws IOException {
-    Path tmp = FeatureStoreLayout.inProgress(part);
+    return open(part, conf, fingerprint, attempt, List.of());
+  }
+
+  /**
+   * As {@link #open(Path, Configuration, String, String)}, with a column per tap of the backbone
+   * besides the default one ({@link FeatureSchema#row}).
+   */
+  public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint, String attempt,
+      List<String> tapColumns) throws IOException {
+    Path tmp = attempt == null ? FeatureStoreLayout.inProgress(part)
+        : new Path(part.getParent(), "." + part.getName() + "." + attempt + ".inprogress");
     Schema schema = FeatureSchema.row(tapColumns);
     FileSystem fs = HadoopFs.fileSystem(part, conf);
     fs.mkdirs(part.getParent());

@@ -157,7 +157,7 @@ public final class StoreGc {
               if (current[0] == null || current[0].rows() >= partRows) {
                 if (current[0] != null) current[0].finish();
                 current[0] = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId + "c", seq[0]++)),
-                    conf, fingerprint, tapColumns);
+                    conf, fingerprint, null, tapColumns);
                 writers.add(current[0]);
               }
               current[0].write(new StoredRow(hash, view, features[0],

@@ -40,10 +40,17 @@ public final class FinetuneStage implements Stage<FinetuneStage.Result> {
 
   /**
    * Threads that crop and normalize batches (and decode the images once): as configured, else a
-   * quarter of the cores. Per-batch image work is small next to the network's, so it needs few.
+   * quarter of the cores. Per-batch image work is small next to the network's on the CPU, so it
+   * needs few; on a GPU the network needs no CPU cores, and the image threads get them all.
    */
   static int decodeThreads(int configured) {
-    return configured > 0 ? configured : Math.max(1, Runtime.getRuntime().availableProcessors() / 4);
+    return decodeThreads(configured, false);
+  }
+
+  static int decodeThreads(int configured, boolean gpu) {
+    if (configured > 0) return configured;
+    int cores = Runtime.getRuntime().availableProcessors();
+    return gpu ? cores : Math.max(1, cores / 4);
   }
 
   /**
@@ -76,9 +83,10 @@ public final class FinetuneStage implements Stage<FinetuneStage.Result> {
     }
     BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
     Path trainable = source.trainableFile();
-    int threads = decodeThreads(cfg.threads());
+    // one device: DJL trains a TorchScript module on the device it was loaded on
+    Device device = BackboneLoader.singleDevice("backbone.device", config.backbone().device());
+    int threads = decodeThreads(cfg.threads(), device.isGpu());
     int intraOp = useCoresLeft(threads);
-    Device device = BackboneLoader.device(config.backbone().device());
     ProbeResult probe = BackboneLoader.checkTrainable(source, device);
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "finetune-decode");

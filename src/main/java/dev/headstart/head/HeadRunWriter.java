@@ -45,9 +45,8 @@ public final class HeadRunWriter {
     Map<String, Object> b = new LinkedHashMap<>(manifest.backbone() == null ? Map.of() : manifest.backbone());
     Object features = b.remove("platform");
     if (features != null) b.put("features_platform", features);
-    // heads train on the engine's default device (TrainingData's manager)
-    b.put("platform", dev.headstart.engine.Platform.describe(
-        ai.djl.engine.Engine.getEngine("PyTorch").defaultDevice().toString(), "fp32"));
+    // heads train on the CPU (TrainingData's manager)
+    b.put("platform", dev.headstart.engine.Platform.describe(ai.djl.Device.cpu().toString(), "fp32"));
     return b;
   }
 

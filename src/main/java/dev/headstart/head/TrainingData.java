@@ -36,7 +36,9 @@ public final class TrainingData implements AutoCloseable {
   }
 
   public static TrainingData of(LoadedFeatures features) {
-    return new TrainingData(features, NDManager.newBaseManager());
+    // the CPU, GPU or not: a head trains in seconds there, and a seed gives the same run on every machine
+    // (DJL's default device would be the first GPU once a CUDA libtorch sees one)
+    return new TrainingData(features, NDManager.newBaseManager(ai.djl.Device.cpu()));
   }
 
   private static NDArray tensor(NDManager m, FeatureSplit s) {

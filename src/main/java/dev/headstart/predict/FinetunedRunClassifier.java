@@ -14,8 +14,8 @@ final class FinetunedRunClassifier implements RunClassifier {
     this.model = model;
   }
 
-  static FinetunedRunClassifier open(Path runDir) throws IOException {
-    return new FinetunedRunClassifier(FinetunedModel.load(runDir));
+  static FinetunedRunClassifier open(Path runDir, ai.djl.Device device) throws IOException {
+    return new FinetunedRunClassifier(FinetunedModel.load(runDir, device));
   }
 
   @Override

@@ -59,8 +59,9 @@ final class HeadRunClassifier implements RunClassifier {
             + " was trained on (SHA-256 differs); pass the original with --backbone, or retrain the head");
       }
     }
-    Backbone backbone = BackboneLoader.load(source, BackboneLoader.device(device), "fp32");
-    NDManager manager = NDManager.newBaseManager();
+    Backbone backbone = BackboneLoader.load(source, BackboneLoader.singleDevice("--device", device), "fp32");
+    // the head on the CPU, where it was trained (the backbone may run on a GPU)
+    NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
     try {
       SequentialBlock head = HeadIO.load(HeadIO.specOf(config), runDir.resolve(config.weights()), manager);
       return new HeadRunClassifier(config, backbone, manager, head);

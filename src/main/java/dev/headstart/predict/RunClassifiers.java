@@ -1,6 +1,7 @@
 package dev.headstart.predict;
 
 import dev.headstart.core.UserException;
+import dev.headstart.extract.BackboneLoader;
 import dev.headstart.io.Json;
 import dev.headstart.runs.RunConfig;
 import dev.headstart.runs.RunLayout;
@@ -30,7 +31,8 @@ public final class RunClassifiers {
     String method = config.method() == null ? "" : config.method();
     return switch (method) {
       case "head" -> HeadRunClassifier.open(runDir, config, backboneOverride, device);
-      case "finetune", "partial", "scratch" -> FinetunedRunClassifier.open(runDir);
+      case "finetune", "partial", "scratch" ->
+          FinetunedRunClassifier.open(runDir, BackboneLoader.singleDevice("--device", device));
       default -> throw new UserException("run folder " + runDir + " has method '" + method
           + "' in config.json; predict knows head, finetune, partial and scratch runs");
     };

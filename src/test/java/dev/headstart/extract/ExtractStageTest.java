@@ -479,11 +479,11 @@ class ExtractStageTest {
   @Test
   void badConfigurationIsAClearErrorFromTheCli() throws Exception {
     String yaml = dir.resolve("pipeline.yaml").toString();
-    assertThat(Headstart.execute("extract", "--config", yaml, "--batch-size", "0")).isEqualTo(2);
+    assertThat(Headstart.execute("extract", "--config", yaml, "--batch-size", "-1")).isEqualTo(2);
     assertThat(Headstart.execute("extract", "--config", yaml, "--backbone", "missing.pt")).isEqualTo(2);
     assertThat(Headstart.execute("extract", "--config", yaml, "--data", "nowhere")).isEqualTo(2);
     assertThat(Headstart.execute("extract", "--config", yaml, "--set", "extract.batchsize=3")).isEqualTo(2);
-    assertThatThrownBy(() -> extract("extract.batch_size=0"))
+    assertThatThrownBy(() -> extract("extract.batch_size=-1"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("extract.batch_size");
     assertThatThrownBy(() -> extract("backbone.uri=missing.pt"))
         .isInstanceOf(UserException.class).hasMessageContaining("missing.pt");

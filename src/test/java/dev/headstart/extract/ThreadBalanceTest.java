@@ -84,4 +84,27 @@ class ThreadBalanceTest {
     assertThat(marginal.decision()).contains("kept");
     assertThat(full.decision()).contains("kept");
   }
+
+  @Test
+  void onAGpuEveryCoreDecodesFromTheStartAndLibtorchThreadsStay() {
+    ThreadBalance b = new ThreadBalance(16, 5, 11, true, set::add, decoders::add, log::add);
+    assertThat(decoders).containsExactly(16);
+    assertThat(b.decoders()).isEqualTo(16);
+    assertThat(log).singleElement().asString().contains("forward pass on the GPU").contains("16 decoders");
+    // the measured batches change nothing: a GPU forward pass takes no CPU cores from the decoders
+    feed(b, 10, 0.5, 20);
+    feed(b, 10, 40, 1);
+    assertThat(set).isEmpty();
+    assertThat(decoders).containsExactly(16);
+    assertThat(b.threads()).isEqualTo(11);
+  }
+
+  @Test
+  void onAGpuDecodersChosenByHandStay() {
+    ThreadBalance b = new ThreadBalance(16, 4, 12, true, set::add, null, log::add);
+    feed(b, 5, 0.5, 20);
+    assertThat(b.decoders()).isEqualTo(4);
+    assertThat(set).isEmpty();
+    assertThat(b.decision()).contains("kept 4 decoder(s) (extract.threads)");
+  }
 }

@@ -59,6 +59,7 @@ class PipelineRunnerTest {
           Files.createDirectories(features);
           Files.writeString(features.resolve("manifest.json"),
               "{\"fingerprint\":\"" + Hashing.sha256(dir.resolve("bb/net.pt")) + "\"}");
+          Files.writeString(features.resolve("index.parquet"), "the listing");
         }
         case TRAIN -> writeRun("head-lr" + c.train().optimization().lr(), c.train().optimization().lr());
         case FINETUNE -> writeRun("finetune-e" + c.finetune().epochs(), c.finetune().epochs());

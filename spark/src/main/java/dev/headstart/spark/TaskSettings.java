@@ -1,0 +1,16 @@
+package dev.headstart.spark;
+
+import java.io.Serializable;
+
+/**
+ * What every executor task needs, as plain values (shipped with the task): the backbone to load
+ * and check, the preprocessing limits, and where its part goes.
+ *
+ * @param backboneUri as backbone.uri says, resolved (a file the executors can read, or a zoo URL)
+ * @param card the model card (backbone.card), resolved; empty = beside the backbone
+ * @param backboneSha the SHA-256 the driver found: an executor's file must match it
+ * @param dir the fingerprint folder the parts go to (a Hadoop URI)
+ */
+record TaskSettings(String backboneUri, String card, String device, String precision, String backboneSha,
+    long maxPixels, int batchSize, long viewSeed, String dir, String fingerprint, String runId, String baseDir)
+    implements Serializable {}

@@ -1,0 +1,62 @@
+package dev.headstart.extract;
+
+import dev.headstart.io.Hashing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * Turns one job into the tensors of the views it asks for: reads the file, checks its bytes are
+ * the ones hashed when it was listed, decodes and preprocesses. The same on every engine, so the
+ * local extract and a cluster's executors compute the same rows.
+ */
+public final class JobDecoder {
+  /** The tensors of a job's views, in the job's view order, or why there are none. */
+  public record Decoded(float[][] tensors, String skipReason) {}
+
+  private final ImageDecoder decoder;
+  private final Preprocessor preprocessor;
+  private final long viewSeed;
+
+  public JobDecoder(ImageDecoder decoder, Preprocessor preprocessor, long viewSeed) {
+    this.decoder = decoder;
+    this.preprocessor = preprocessor;
+    this.viewSeed = viewSeed;
+  }
+
+  public Decoded decode(String contentHash, Path file, int[] views) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      return new Decoded(null, "cannot be read: " + e.getMessage());
+    }
+    if (!Hashing.sha256(bytes).equals(contentHash)) {
+      return new Decoded(null, "changed while extract ran (its bytes no longer match the hash taken"
+          + " when it was listed); rerun ./extract");
+    }
+    RgbImage image;
+    try {
+      image = decoder.decode(bytes);
+    } catch (ImageSkippedException e) {
+      return new Decoded(null, e.reason());
+    }
+    float[][] tensors = new float[views.length][];
+    for (int k = 0; k < views.length; k++) {
+      tensors[k] = views[k] == 0 ? preprocessor.eval(image) : preprocessor.train(image, viewRandom(contentHash, views[k]));
+    }
+    return new Decoded(tensors, null);
+  }
+
+  /**
+   * Each view's randomness depends only on the seed, the image's content and the view number:
+   * the same bytes get the same views under any path, so a moved image keeps its rows.
+   */
+  Random viewRandom(String contentHash, int view) {
+    long h = viewSeed * 0x9E3779B97F4A7C15L;
+    h = (h ^ contentHash.hashCode()) * 0xBF58476D1CE4E5B9L;
+    h = (h ^ view) * 0x94D049BB133111EBL;
+    return new Random(h ^ (h >>> 31));
+  }
+}
