@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
       "Trains the backbone and a new head end to end on the images (not on cached features): the "
           + "baselines the report compares with the cached-feature head. One run folder per mode "
           + "under finetune.runs (config.json, history.csv, best weights, predictions.csv, "
-          + "metrics.json).",
+          + "metrics.json). With a test split (a test/ folder, or data.test_fraction) each run is "
+          + "also evaluated on the test images at its best-validation epoch (predictions_test.csv, test "
+          + "figures in metrics.json); test never chooses anything.",
       "",
       "Modes: finetune = all layers trainable from the pretrained weights; partial = the first "
           + "backbone blocks frozen (the backbone's batch-norm in eval mode), the last --train-blocks "
@@ -101,6 +103,10 @@ public final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--backbone", paramLabel = "FILE", description = "TorchScript backbone .pt with its model card beside it (backbone.uri).")
   String backbone;
 
+  @Option(names = "--class-weights", paramLabel = "none|balanced",
+      description = "Loss weight per class (finetune.class_weights): none, or balanced = inverse class frequency in train.")
+  String classWeights;
+
   @Override
   public Integer call() throws Exception {
     if (modes != null) config.override("finetune.modes", "[" + String.join(",", modes) + "]");
@@ -118,6 +124,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     config.override("finetune.head", head);
     config.override("finetune.seed", seed);
     config.override("finetune.threads", threads);
+    config.override("finetune.class_weights", classWeights);
     config.override("finetune.name", name);
     config.override("finetune.runs", runs);
     config.override("data.root", data);

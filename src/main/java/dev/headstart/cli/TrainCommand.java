@@ -23,7 +23,10 @@ import picocli.CommandLine.Option;
       "Trains a classifier head (linear or mlp) on the features ./extract cached.",
       "Writes one run folder per head under the runs folder: config.json,",
       "history.csv, metrics.json, predictions.csv and weights/head.params",
-      "(the epoch with the best validation accuracy).",
+      "(the epoch with the best validation accuracy, or --select-by's score).",
+      "When the features have a test split (a test/ folder, or data.test_fraction),",
+      "every head is also evaluated on it at that epoch: predictions_test.csv and",
+      "test figures in metrics.json. Test never chooses anything.",
       "",
       "Every option is a key of the train: section of pipeline.yaml; an option",
       "given here wins over the file. Examples:",
@@ -33,6 +36,8 @@ import picocli.CommandLine.Option;
       "      (8 runs, and a CSV in the runs folder ranking them)",
       "  ./train --tap layer3                  (a backbone exported with --taps)",
       "  ./train --sweep tap=layer2,layer3,layer4,layer3+layer4 lr=0.1,0.01",
+      "  ./train --seeds 5   (seeds seed..seed+4: mean ± sd)",
+      "  ./train --class-weights balanced --select-by balanced_accuracy",
       ""
     })
 public final class TrainCommand implements Callable<Integer> {
@@ -125,6 +130,20 @@ public final class TrainCommand implements Callable<Integer> {
           + " packed matrix, other heads over shared batches; 0 = all that can, 1 = one after another.")
   Integer parallel;
 
+  @Option(names = "--seeds", paramLabel = "N",
+      description = "Repeat the head (or every sweep point) with N seeds, seed .. seed+N-1 (train.seeds);"
+          + " prints each setting's mean ± standard deviation over them, and the report shows it.")
+  Integer seeds;
+
+  @Option(names = "--class-weights", paramLabel = "none|balanced",
+      description = "Loss weight per class (train.class_weights): none, or balanced = inverse class frequency"
+          + " in train, n / (k * n_class), so small classes count as much as large ones.")
+  String classWeights;
+
+  @Option(names = "--select-by", paramLabel = "accuracy|balanced_accuracy|macro_f1",
+      description = "What chooses the best epoch and ranks a sweep, on the validation split (train.select_by).")
+  String selectBy;
+
   @Override
   public Integer call() {
     config.override("train.features", features);
@@ -149,6 +168,9 @@ public final class TrainCommand implements Callable<Integer> {
     config.override("train.seed", seed);
     config.override("train.patience", patience);
     config.override("train.use_views", useViews);
+    config.override("train.seeds", seeds);
+    config.override("train.class_weights", classWeights);
+    config.override("train.select_by", selectBy);
     for (String axis : sweep) {
       int eq = axis.indexOf('=');
       if (eq <= 0 || eq == axis.length() - 1) {

@@ -24,6 +24,7 @@ import java.util.List;
  * @param seed seed of head init, scratch init, augmentation and shuffling
  * @param trainBlocks partial mode: how many of the last backbone blocks are trained
  * @param threads image decoding and augmentation threads; 0 = a quarter of the cores (libtorch gets the rest)
+ * @param classWeights none, or balanced: the loss weighs each class by inverse frequency in train
  */
 public record FinetuneConfig(
     String runs,
@@ -37,10 +38,11 @@ public record FinetuneConfig(
     ScheduleSettings schedule,
     long seed,
     int trainBlocks,
-    int threads) {
+    int threads,
+    ClassWeights classWeights) {
   public static final FinetuneConfig DEFAULTS = new FinetuneConfig("runs", List.of("finetune", "scratch"), "",
       new HeadSettings(HeadKind.LINEAR, List.of(256), 0.5), new OptimizerSettings(OptimizerKind.SGD, 0.002, 0.9, 0.0),
-      0.0, 32, 15, new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0, 2, 0);
+      0.0, 32, 15, new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0, 2, 0, ClassWeights.NONE);
 
   public FinetuneConfig {
     for (int i = 0; i < modes.size(); i++) {

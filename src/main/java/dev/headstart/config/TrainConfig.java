@@ -33,6 +33,11 @@ import java.util.Map;
  *     optimizer as one packed matrix, other heads in lockstep over shared batches (threads would
  *     not help: DJL's PyTorch engine allows one gradient collector per process, and these ops
  *     are too small to split); 0 = every point that can, 1 = one after another, each op on one thread
+ * @param classWeights none, or balanced: the loss weighs each class by inverse frequency in train
+ * @param selectBy what chooses the best epoch and ranks a sweep, on validation: accuracy,
+ *     balanced_accuracy or macro_f1
+ * @param seeds repeat the head (or every sweep point) with this many seeds, seed, seed+1, ...;
+ *     1 = once. The report gives the spread over them.
  * @param labelConflicts images whose bytes appear under two classes (manifest.json's
  *     label_conflicts): keep (each copy with its label) or drop (every copy)
  */
@@ -53,12 +58,15 @@ public record TrainConfig(
     boolean useViews,
     Map<String, List<String>> sweep,
     int parallel,
+    ClassWeights classWeights,
+    SelectBy selectBy,
+    int seeds,
     LabelConflictPolicy labelConflicts) {
   public static final TrainConfig DEFAULTS = new TrainConfig("", "", "runs", "",
       new HeadSettings(HeadKind.LINEAR, List.of(256), 0.5), true,
       new OptimizerSettings(OptimizerKind.SGD, 0.01, 0.9, 0.0), 16, 25,
       new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0.0, 0, 0, false, Map.of(), 0,
-      LabelConflictPolicy.KEEP);
+      ClassWeights.NONE, SelectBy.ACCURACY, 1, LabelConflictPolicy.KEEP);
 
   public TrainConfig {
     classifier.check("train");
@@ -69,6 +77,7 @@ public record TrainConfig(
     Check.fraction("train.label_smoothing", labelSmoothing);
     Check.nonNegative("train.patience", patience);
     Check.nonNegative("train.parallel", parallel);
+    Check.positive("train.seeds", seeds);
     sweep = Map.copyOf(sweep);
   }
 }

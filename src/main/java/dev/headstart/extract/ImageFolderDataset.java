@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * An ImageFolder tree, {@code <root>/<split>/<class>/<image>}, as torchvision's ImageFolder
  * reads it: splits train, val and (optionally) test; the class list is the sorted class folders
  * of train, and every split uses the same label ids. Without a val folder, a deterministic
- * stratified share of each training class is held out as val (data.val_fraction, data.split_seed).
+ * stratified share of each training class is held out as val (data.val_fraction, data.split_seed);
+ * without a test folder, data.test_fraction of each class is held out as test the same way.
  *
  * <p>Hidden files and folders are ignored. Files whose extension is not an image's, files of a
  * class that train does not have, and empty class folders are not fatal: they are listed in
@@ -51,7 +52,7 @@ public final class ImageFolderDataset {
   }
 
   public static ImageFolderDataset scan(Path root, DataConfig data) {
-    return scan(root, data.valFraction(), data.splitSeed());
+    return scan(root, data.valFraction(), data.splitSeed(), data.testFraction());
   }
 
   /**
@@ -69,6 +70,14 @@ public final class ImageFolderDataset {
   }
 
   public static ImageFolderDataset scan(Path root, double valFraction, long splitSeed) {
+    return scan(root, valFraction, splitSeed, 0);
+  }
+
+  /**
+   * @param testFraction share of each train class held out as test when there is no test/ folder
+   *     (first, so the val hold-out is the same share of what remains)
+   */
+  public static ImageFolderDataset scan(Path root, double valFraction, long splitSeed, double testFraction) {
     if (!Files.isDirectory(root)) {
       throw new UserException("data.root: " + root + " is not a folder; expected an ImageFolder tree "
           + "<root>/train/<class>/<image> (set data.root in pipeline.yaml or --data)");
@@ -101,15 +110,24 @@ public final class ImageFolderDataset {
     Map<String, List<ImageEntry>> splits = new LinkedHashMap<>();
     List<ImageEntry> train = new ArrayList<>();
     List<ImageEntry> val = new ArrayList<>();
+    List<ImageEntry> test = new ArrayList<>();
     boolean hasVal = Files.isDirectory(root.resolve(VAL));
+    boolean hasTest = Files.isDirectory(root.resolve(TEST));
+    boolean testHeldOut = !hasTest && testFraction > 0;
     for (int label = 0; label < classes.size(); label++) {
       String name = classes.get(label);
       List<ImageEntry> entries = new ArrayList<>();
       for (Path f : trainFiles.get(name)) entries.add(new ImageEntry(f, relative(root, f), TRAIN, label, name));
+      if (testHeldOut) {
+        List<ImageEntry> rest = new ArrayList<>();
+        // a seed of its own: the test share must not be the val share's first images
+        holdOut(entries, testFraction, ~splitSeed, TEST, rest, test);
+        entries = rest;
+      }
       if (hasVal) {
         train.addAll(entries);
       } else {
-        holdOut(entries, valFraction, splitSeed, train, val);
+        holdOut(entries, valFraction, splitSeed, VAL, train, val);
       }
     }
     splits.put(TRAIN, train);
@@ -118,16 +136,17 @@ public final class ImageFolderDataset {
     } else {
       splits.put(VAL, val);
     }
-    if (Files.isDirectory(root.resolve(TEST))) splits.put(TEST, otherSplit(root, TEST, classes, skipped));
+    if (hasTest) splits.put(TEST, otherSplit(root, TEST, classes, skipped));
+    else if (testHeldOut) splits.put(TEST, test);
     return new ImageFolderDataset(root, classes, splits, skipped, !hasVal);
   }
 
   /**
-   * Moves round(n * fraction) images of one class (at least one stays in train) to val: a
-   * seeded shuffle of the sorted list, seeded by the class name so that adding a class does not
-   * change the hold-out of the others.
+   * Moves round(n * fraction) images of one class (at least one stays in train) to the split
+   * {@code to}: a seeded shuffle of the sorted list, seeded by the class name so that adding a
+   * class does not change the hold-out of the others.
    */
-  private static void holdOut(List<ImageEntry> entries, double fraction, long seed,
+  private static void holdOut(List<ImageEntry> entries, double fraction, long seed, String to,
       List<ImageEntry> train, List<ImageEntry> val) {
     List<ImageEntry> shuffled = new ArrayList<>(entries);
     Collections.shuffle(shuffled, new Random(seed * 1_000_003L + entries.get(0).labelName().hashCode()));
@@ -137,7 +156,7 @@ public final class ImageFolderDataset {
     // both parts keep the sorted order of the folder
     for (ImageEntry e : entries) {
       if (held.contains(e.path())) {
-        val.add(new ImageEntry(e.file(), e.path(), VAL, e.label(), e.labelName()));
+        val.add(new ImageEntry(e.file(), e.path(), to, e.label(), e.labelName()));
       } else {
         train.add(e);
       }

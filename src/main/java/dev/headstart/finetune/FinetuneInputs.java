@@ -18,12 +18,14 @@ import java.util.concurrent.ExecutorService;
  * @param trainableSha256 its SHA-256 (provenance)
  * @param probe the trainable file's known-answer check on this machine (null: the card has none)
  * @param executor decoding and prefetching threads
+ * @param test the test split's images, or null when there is no test split
  */
 record FinetuneInputs(
     FinetuneConfig config,
     List<String> classes,
     DecodedImages train,
     DecodedImages val,
+    DecodedImages test,
     BackboneSource backbone,
     ModelCard card,
     Path trainableFile,

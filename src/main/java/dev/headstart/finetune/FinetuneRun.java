@@ -1,5 +1,6 @@
 package dev.headstart.finetune;
 
+import dev.headstart.config.ClassWeights;
 import dev.headstart.config.OptimizerKind;
 
 import ai.djl.Device;
@@ -82,10 +83,14 @@ public final class FinetuneRun {
 
       ImageSplitDataset train = dataset(in.train(), true);
       ImageSplitDataset val = dataset(in.val(), false);
+      ImageSplitDataset test = in.test() == null || in.test().entries().isEmpty() ? null : dataset(in.test(), false);
       Set<String> backboneIds = new HashSet<>();
       for (Pair<String, Parameter> p : backbone.getParameters()) backboneIds.add(p.getValue().getId());
       GroupLearningRates lr = GroupLearningRates.of(cfg, train.batchesPerEpoch(), backboneIds);
-      DefaultTrainingConfig tc = new DefaultTrainingConfig(new AuxLoss())
+      float[] classWeights = cfg.classWeights() == ClassWeights.BALANCED
+          ? AuxLoss.balanced(in.train().entries().stream().mapToInt(ImageEntry::label).toArray(), in.classes().size())
+          : null;
+      DefaultTrainingConfig tc = new DefaultTrainingConfig(new AuxLoss(classWeights))
           .optOptimizer(optimizer(cfg, lr))
           .optDevices(new Device[] {in.device()});
 
@@ -107,7 +112,7 @@ public final class FinetuneRun {
         List<Double> epochSeconds = new ArrayList<>();
         long trainStart = System.nanoTime();
         EpochLoop.EpochResult[] last = new EpochLoop.EpochResult[1];
-        EpochLoop.EpochResult best = new EpochLoop(trainer, train, val, in.executor(), progress, name)
+        EpochLoop.EpochResult best = new EpochLoop(trainer, train, val, test, in.executor(), progress, name)
             .run(cfg.epochs(), (result, rows, isBest) -> {
               writer.appendHistory(rows);
               epochSeconds.add(result.seconds());
@@ -116,7 +121,14 @@ public final class FinetuneRun {
             });
         double wall = (System.nanoTime() - trainStart) / 1e9 + setup;
         Json.writeFile(weights.resolve(CARD_FILE), in.card());
-        writer.writePredictions(predictions(val.entries(), best));
+        writer.writePredictions(predictions(val.entries(), best.predicted(), best.confidence()));
+        RunMetrics.TestMetrics testMetrics = null;
+        if (test != null) {
+          writer.writeTestPredictions(predictions(test.entries(), best.testPredicted(), best.testConfidence()));
+          int[] testLabels = test.entries().stream().mapToInt(ImageEntry::label).toArray();
+          testMetrics = RunMetrics.TestMetrics.of(
+              ClassificationMetrics.of(testLabels, best.testPredicted(), in.classes()), testLabels.length);
+        }
         writer.writeConfig(runConfig(name, hyper, weightsFile(weights)));
         int[] labels = val.entries().stream().mapToInt(ImageEntry::label).toArray();
         ClassificationMetrics m = ClassificationMetrics.of(labels, best.predicted(), in.classes());
@@ -124,7 +136,7 @@ public final class FinetuneRun {
         return writer.commit(new RunMetrics(name, method.id(), best.epoch(), best.valAccuracy(),
             best.valLoss(), last[0].trainAccuracy(), cfg.epochs(), wall, perEpoch, setup,
             train.entries().size(), val.entries().size(), in.classes(), m.perClassAccuracy(),
-            m.confusion()));
+            m.confusion()).with("accuracy", testMetrics));
       }
     }
   }
@@ -229,13 +241,12 @@ public final class FinetuneRun {
     }
   }
 
-  private List<Prediction> predictions(List<ImageEntry> entries, EpochLoop.EpochResult best) {
+  private List<Prediction> predictions(List<ImageEntry> entries, int[] predicted, float[] confidence) {
     List<Prediction> out = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       ImageEntry e = entries.get(i);
-      int p = best.predicted()[i];
-      out.add(new Prediction(e.path(), e.label(), e.labelName(), p, in.classes().get(p),
-          best.confidence()[i]));
+      int p = predicted[i];
+      out.add(new Prediction(e.path(), e.label(), e.labelName(), p, in.classes().get(p), confidence[i]));
     }
     return out;
   }

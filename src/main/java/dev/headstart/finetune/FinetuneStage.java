@@ -77,6 +77,7 @@ public final class FinetuneStage implements Stage<FinetuneStage.Result> {
     ImageFolderDataset data = ImageFolderDataset.scan(config.resolvePath(config.data().root()), config.data());
     List<ImageEntry> train = data.split(ImageFolderDataset.TRAIN);
     List<ImageEntry> val = data.split(ImageFolderDataset.VAL);
+    List<ImageEntry> test = data.split(ImageFolderDataset.TEST);
     if (train.isEmpty() || val.isEmpty()) {
       throw new UserException("data.root " + data.root() + " has " + train.size() + " train and "
           + val.size() + " val images; finetune needs both (add images or set data.val_fraction)");
@@ -95,13 +96,16 @@ public final class FinetuneStage implements Stage<FinetuneStage.Result> {
     });
     try {
       ImageDecoder decoder = new ImageDecoder(config.extract().maxPixels());
-      reporter.info("finetune: decoding " + train.size() + " train and " + val.size() + " val images of "
-          + data.classes().size() + " classes on " + threads + " threads; libtorch uses " + intraOp);
+      reporter.info("finetune: decoding " + train.size() + " train, " + val.size() + " val and " + test.size()
+          + " test images of " + data.classes().size() + " classes on " + threads + " threads; libtorch uses " + intraOp);
       DecodedImages trainImages = DecodedImages.decode(train, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS, reporter);
       DecodedImages valImages = DecodedImages.decode(val, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS, reporter);
+      DecodedImages testImages = test.isEmpty() ? null
+          : DecodedImages.decode(test, decoder, pool, DecodedImages.MEMORY_BUDGET_PIXELS, reporter);
       List<ImageEntry> all = new ArrayList<>(trainImages.entries());
       all.addAll(valImages.entries());
-      FinetuneInputs inputs = new FinetuneInputs(cfg, data.classes(), trainImages, valImages, source,
+      if (testImages != null) all.addAll(testImages.entries());
+      FinetuneInputs inputs = new FinetuneInputs(cfg, data.classes(), trainImages, valImages, testImages, source,
           source.card(), trainable, Hashing.sha256(trainable), probe, new Preprocessor(source.card()),
           DataFingerprint.of(all), device, pool,
           config.resolvePath(cfg.runs()), (System.nanoTime() - start) / 1e9);

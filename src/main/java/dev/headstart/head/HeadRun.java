@@ -12,7 +12,10 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
+import dev.headstart.config.ClassWeights;
+import dev.headstart.config.SelectBy;
 import dev.headstart.config.TrainConfig;
+import dev.headstart.runs.ClassScores;
 import dev.headstart.runs.HistoryRow;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +38,9 @@ final class HeadRun {
   final NDArray valX;
   final Optimizer optimizer;
   final SmoothedCrossEntropyLoss loss;
+  // validation loss is the plain mean whatever the training loss weighs: early stopping and the
+  // history compare like with like across settings
+  final SmoothedCrossEntropyLoss valLoss;
   final ParameterStore ps;
   final List<Parameter> trainable = new ArrayList<>();
   final List<HistoryRow> history = new ArrayList<>();
@@ -47,6 +53,7 @@ final class HeadRun {
   int epochsRun;
   int bestEpoch;
   double bestAcc = -1;
+  double bestScore = Double.NEGATIVE_INFINITY;
   double bestAccLoss = Double.NaN;
   byte[] bestParams;
   double lowestValLoss = Double.POSITIVE_INFINITY;
@@ -73,7 +80,9 @@ final class HeadRun {
     body = spec.standardize() ? Forward.layers(head, 1) : Forward.of(head);
     valX = spec.standardize() ? data.standardized()[1] : data.valX();
     optimizer = Optimizers.of(c, Schedules.of(c, stepsPerEpoch));
-    loss = new SmoothedCrossEntropyLoss((float) c.labelSmoothing());
+    loss = new SmoothedCrossEntropyLoss((float) c.labelSmoothing(),
+        c.classWeights() == ClassWeights.BALANCED ? data.balancedClassWeights() : null);
+    valLoss = new SmoothedCrossEntropyLoss((float) c.labelSmoothing());
     ps = new ParameterStore(manager, false);
     for (Pair<String, Parameter> p : head.getParameters()) {
       if (p.getValue().requiresGradient()) trainable.add(p.getValue());
@@ -98,10 +107,15 @@ final class HeadRun {
     trainNanos += System.nanoTime() - t;
   }
 
-  /** Validation, history, best epoch and early stopping after the epoch's train phase. */
+  /**
+   * Validation, history, best epoch (the first epoch with the highest validation score by
+   * select_by) and early stopping after the epoch's train phase.
+   */
   void endEpoch(int epoch, Consumer<String> progress) {
     long t1 = System.nanoTime();
-    Evaluation val = evaluate(body, valX, ps, loss, manager, false);
+    Evaluation val = evaluate(body, valX, data.valY(), data.val().labels(), ps, manager, false);
+    double score = c.selectBy() == SelectBy.ACCURACY ? val.accuracy
+        : ClassScores.of(data.val().labels(), val.predicted, data.numClasses()).score(c.selectBy());
     long t2 = System.nanoTime();
     epochsRun = epoch;
     history.add(new HistoryRow(epoch, "train", lastTrain[0], lastTrain[1], trainNanos / 1e9));
@@ -109,7 +123,8 @@ final class HeadRun {
     progress.accept(String.format(java.util.Locale.ROOT,
         "epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  (%.2f s)",
         epoch, c.epochs(), lastTrain[0], lastTrain[1], val.loss, val.accuracy, (trainNanos + t2 - t1) / 1e9));
-    if (val.accuracy > bestAcc) {
+    if (score > bestScore) {
+      bestScore = score;
       bestAcc = val.accuracy;
       bestAccLoss = val.loss;
       bestEpoch = epoch;
@@ -127,31 +142,37 @@ final class HeadRun {
     if (epoch >= c.epochs()) done = true;
   }
 
-  /** Restores the best epoch and predicts val with the whole head (what predict does). */
+  /**
+   * Restores the best epoch and predicts val with the whole head (what predict does), then the
+   * test split, if any, with the same parameters: test is looked at once, after the choice.
+   */
   TrainOutcome finish() {
     long t = System.nanoTime();
     restore(head, bestParams, manager);
     // a ParameterStore keeps the arrays it handed out; the restored ones need a fresh store
-    Evaluation best = evaluate(Forward.of(head), data.valX(), new ParameterStore(manager, false), loss, manager, true);
+    ParameterStore restored = new ParameterStore(manager, false);
+    Evaluation best = evaluate(Forward.of(head), data.valX(), data.valY(), data.val().labels(), restored, manager, true);
     if (best.accuracy != bestAcc) {
       throw new IllegalStateException("the restored best epoch scores " + best.accuracy + ", recorded " + bestAcc);
     }
+    Evaluation test = data.test().isEmpty() ? null
+        : evaluate(Forward.of(head), data.testX(), data.testY(), data.test().get().labels(), restored, manager, true);
     ownNanos += System.nanoTime() - t;
     return new TrainOutcome(c, spec, List.copyOf(history), epochsRun, bestEpoch, bestAcc, bestAccLoss,
-        lastTrain[1], best.predicted, best.probability, bestParams, ownNanos / 1e9, stoppedEarly);
+        lastTrain[1], best.predicted, best.probability, bestParams, ownNanos / 1e9, stoppedEarly, bestScore,
+        test == null ? null : test.predicted, test == null ? null : test.probability);
   }
 
   private record Evaluation(double loss, double accuracy, int[] predicted, float[] probability) {}
 
-  /** The val split in one forward pass, without dropout and without gradients. */
-  private Evaluation evaluate(Forward head, NDArray valX, ParameterStore ps, SmoothedCrossEntropyLoss loss,
+  /** One split in one forward pass, without dropout and without gradients. */
+  private Evaluation evaluate(Forward head, NDArray splitX, NDArray splitY, int[] labels, ParameterStore ps,
       NDManager runManager, boolean withPredictions) {
     try (NDManager em = runManager.newSubManager()) {
-      NDArray x = valX.get(em, new NDIndex());
+      NDArray x = splitX.get(em, new NDIndex());
       NDArray logits = head.apply(ps, new NDList(x), false).singletonOrThrow();
-      double l = loss.evaluate(new NDList(data.valY()), new NDList(logits)).getFloat();
+      double l = valLoss.evaluate(new NDList(splitY), new NDList(logits)).getFloat();
       long[] pred = logits.argMax(1).toLongArray();
-      int[] labels = data.val().labels();
       int correct = 0;
       int[] predicted = new int[pred.length];
       for (int i = 0; i < pred.length; i++) {

@@ -28,8 +28,9 @@ import java.util.Map;
 
 /**
  * Writes one head run in the shared run layout: config.json (hyperparameters and provenance:
- * features fingerprint, backbone, preprocessing, classes), history.csv, predictions.csv on val,
- * weights/head.params (the best epoch) and metrics.json last.
+ * features fingerprint, backbone, preprocessing, classes), history.csv, predictions.csv on val
+ * (and predictions_test.csv on test when there is a test split), weights/head.params (the best
+ * epoch) and metrics.json last.
  */
 public final class HeadRunWriter {
   /** The head's weights inside the run folder, as RunConfig.weights records it. */
@@ -51,7 +52,7 @@ public final class HeadRunWriter {
   }
 
   /** Keys that say where things go or how a sweep is run, not what the head learns. */
-  private static final List<String> NOT_SETTINGS = List.of("features", "runs", "name", "sweep", "parallel");
+  private static final List<String> NOT_SETTINGS = List.of("features", "runs", "name", "sweep", "parallel", "seeds");
 
   /**
    * The default run name of a head: {@code head-linear-sgd-lr0.001-bs8-e25-<hash>} (with the tap
@@ -89,20 +90,32 @@ public final class HeadRunWriter {
           manifest.preprocessing(), classes, hyperparameters(o, features.location()), WEIGHTS, Instant.now().toString(),
           HeadstartVersion.VERSION));
       w.appendHistory(o.history());
-      List<Prediction> predictions = new ArrayList<>(val.rows());
-      for (int i = 0; i < val.rows(); i++) {
-        int label = val.labels()[i];
-        int p = o.valPredicted()[i];
-        predictions.add(new Prediction(val.paths()[i], label, classes.get(label), p, classes.get(p),
-            o.valProbability()[i]));
+      w.writePredictions(predictions(val, o.valPredicted(), o.valProbability(), classes));
+      RunMetrics.TestMetrics test = null;
+      FeatureSplit testSplit = TrainingData.testSplit(features);
+      if (o.testPredicted() != null && testSplit != null) {
+        w.writeTestPredictions(predictions(testSplit, o.testPredicted(), o.testProbability(), classes));
+        test = RunMetrics.TestMetrics.of(ClassificationMetrics.of(testSplit.labels(), o.testPredicted(), classes),
+            testSplit.rows());
       }
-      w.writePredictions(predictions);
       Files.write(w.workDir().resolve(WEIGHTS), o.bestParameters());
       ClassificationMetrics cm = ClassificationMetrics.of(val.labels(), o.valPredicted(), classes);
       return w.commit(new RunMetrics(name, Method.HEAD.id(), o.bestEpoch(), o.bestValAccuracy(), o.bestValLoss(),
           o.finalTrainAccuracy(), o.epochsRun(), o.seconds() + setupSeconds, o.secondsPerEpoch(), setupSeconds,
-          features.split("train").rows(), val.rows(), classes, cm.perClassAccuracy(), cm.confusion()));
+          features.split("train").rows(), val.rows(), classes, cm.perClassAccuracy(), cm.confusion())
+          .with(o.config().selectBy().id(), test));
     }
+  }
+
+  private static List<Prediction> predictions(FeatureSplit split, int[] predicted, float[] probability,
+      List<String> classes) {
+    List<Prediction> out = new ArrayList<>(split.rows());
+    for (int i = 0; i < split.rows(); i++) {
+      int label = split.labels()[i];
+      int p = predicted[i];
+      out.add(new Prediction(split.paths()[i], label, classes.get(label), p, classes.get(p), probability[i]));
+    }
+    return out;
   }
 
   /**

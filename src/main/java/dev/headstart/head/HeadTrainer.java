@@ -9,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.tracker.Tracker;
+import dev.headstart.config.ClassWeights;
 import dev.headstart.config.TrainConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -169,8 +170,10 @@ public final class HeadTrainer {
     return trainGroup(configs, progress, (runs, steps) -> {
       List<Linear> layers = runs.stream().map(r -> lastLinear(r.head)).toList();
       List<Tracker> rates = configs.stream().map(c -> Schedules.of(c, steps)).toList();
+      List<float[]> weights = configs.stream()
+          .map(c -> c.classWeights() == ClassWeights.BALANCED ? data.balancedClassWeights() : null).toList();
       PackedLinearHeads heads = new PackedLinearHeads(data.manager(), configs, layers, rates, rows,
-          data.train().labels(), data.dim(), data.numClasses());
+          data.train().labels(), data.dim(), data.numClasses(), weights);
       return new PackedEpochs(heads, runs, layers, n);
     });
   }

@@ -38,7 +38,9 @@ import java.util.Map;
  * SGD {@code s = m*s + lr*(g + wd*w); w -= s}; Adam {@code g += wd*w} (AdamW instead
  * {@code w -= lr*wd*w}), moments with beta 0.9/0.999, {@code w -= lr_t*m/(sqrt(v)+1e-8)} with
  * lr_t the bias-corrected rate. The learning rate is folded into the logit gradient for SGD
- * (the weight gradient is linear in it). Same seed, same machine: the same result bit for bit;
+ * (the weight gradient is linear in it). Class weights make a head's loss torch's weighted mean
+ * (each row's loss and logit gradient times its class weight over the batch's sum of weights).
+ * Same seed, same machine: the same result bit for bit;
  * against the autograd path the result agrees to float rounding (tested).
  */
 final class PackedLinearHeads implements AutoCloseable {
@@ -75,6 +77,9 @@ final class PackedLinearHeads implements AutoCloseable {
   private final float[] rate;
   private final float[] scale;
   private final double[] exp;
+  // per head: a weight per class, or null for the plain mean; and this batch's sum of weights
+  private final float[][] classWeights;
+  private final double[] weightSum;
   private int updates;
 
   /**
@@ -82,9 +87,10 @@ final class PackedLinearHeads implements AutoCloseable {
    * @param layers each head's Linear layer, initialized: the packed matrix starts from their weights
    * @param features the train rows the batches are drawn from, row-major [N, dim]
    * @param labels the class of each train row
+   * @param classWeights per head, a loss weight per class, or null for the plain mean
    */
   PackedLinearHeads(NDManager manager, List<TrainConfig> configs, List<Linear> layers, List<Tracker> rates,
-      float[] features, int[] labels, int dim, int classes) {
+      float[] features, int[] labels, int dim, int classes, List<float[]> classWeights) {
     this.manager = manager.newSubManager();
     this.rates = rates.toArray(Tracker[]::new);
     this.features = features;
@@ -130,6 +136,8 @@ final class PackedLinearHeads implements AutoCloseable {
     rate = new float[heads];
     scale = new float[heads];
     exp = new double[classes];
+    this.classWeights = classWeights.toArray(float[][]::new);
+    weightSum = new double[heads];
   }
 
   /**
@@ -201,9 +209,17 @@ final class PackedLinearHeads implements AutoCloseable {
    */
   private void logitGradient(float[] logits, long[] order, int from, int b, FloatBuffer g) {
     double[] e = exp;
+    for (int p = 0; p < heads; p++) {
+      if (classWeights[p] == null) continue;
+      double sum = 0;
+      for (int i = 0; i < b; i++) sum += classWeights[p][labels[(int) order[from + i]]];
+      weightSum[p] = sum;
+    }
     for (int i = 0; i < b; i++) {
       int y = labels[(int) order[from + i]];
       for (int p = 0; p < heads; p++) {
+        // a row's share of the batch mean, relative to the unweighted 1/b: 1 without weights
+        double rowWeight = classWeights[p] == null ? 1 : classWeights[p][y] * b / weightSum[p];
         int o = i * rows + p * classes;
         float max = logits[o];
         int best = 0;
@@ -219,11 +235,11 @@ final class PackedLinearHeads implements AutoCloseable {
         double z = 0;
         for (int k = 0; k < classes; k++) z += e[k] = Math.exp(logits[o + k] - max);
         double eps = smoothing[p];
-        lossSum[p] += max + Math.log(z) - (1 - eps) * logits[o + y] - eps * mean / classes;
+        lossSum[p] += rowWeight * (max + Math.log(z) - (1 - eps) * logits[o + y] - eps * mean / classes);
         if (best == y) correct[p]++;
         for (int k = 0; k < classes; k++) {
           double target = (k == y ? 1 - eps : 0) + eps / classes;
-          g.put((p * classes + k) * b + i, (float) ((e[k] / z - target) * scale[p]));
+          g.put((p * classes + k) * b + i, (float) ((e[k] / z - target) * scale[p] * rowWeight));
         }
       }
     }

@@ -40,7 +40,7 @@ public final class SweepGrid {
       throw new ConfigException("'train.sweep.features' cannot be swept: train.features is the feature store;"
           + " to compare a backbone's taps sweep 'tap', e.g. --sweep tap=layer2,layer3,layer4");
     }
-    for (String k : List.of("sweep", "name", "runs", "parallel")) {
+    for (String k : List.of("sweep", "name", "runs", "parallel", "seeds")) {
       if (axes.containsKey(k)) throw new ConfigException("'train.sweep." + k + "' cannot be swept");
     }
     Map<String, Object> fixed = new LinkedHashMap<>(RecordBinder.toMap(base));

@@ -7,6 +7,7 @@ import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
 import dev.headstart.engine.LibtorchThreads;
 import dev.headstart.config.LabelConflictPolicy;
+import dev.headstart.features.FeatureSplit;
 import dev.headstart.config.RecordBinder;
 import dev.headstart.features.FeatureStoreException;
 import dev.headstart.features.FeatureStoreReader;
@@ -24,14 +25,16 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The train stage: loads the feature store once, then trains one head, or every point of a
- * sweep, writing a run folder per head and, for a sweep, a CSV ranking its points by best
- * validation accuracy. Settings and data are checked before the first epoch.
+ * sweep (train.seeds repeats each with other seeds, a sweep over seed), writing a run folder per
+ * head and, for a sweep, a CSV ranking its points by their validation score (train.select_by).
+ * The test split, when the store has one, is evaluated for every run at its chosen epoch and
+ * reported beside it, never used to choose. Settings and data are checked before the first epoch.
  */
 public final class TrainStage implements Stage<TrainStage.Result> {
   /** One finished run: its folder and what training produced. */
@@ -48,9 +51,10 @@ public final class TrainStage implements Stage<TrainStage.Result> {
   @Override
   public Result run(PipelineConfig config, Reporter reporter) throws IOException {
     TrainConfig c = config.train();
-    boolean sweep = !c.sweep().isEmpty();
-    List<SweepGrid.Point> expanded = SweepGrid.expand(c, c.sweep());
-    if (sweep && expanded.stream().map(p -> p.config().useViews()).distinct().count() > 1) {
+    Map<String, List<String>> axes = withSeeds(c);
+    boolean sweep = !axes.isEmpty();
+    List<SweepGrid.Point> points = SweepGrid.expand(c, axes);
+    if (sweep && points.stream().map(p -> p.config().useViews()).distinct().count() > 1) {
       throw new ConfigException("'train.sweep.use_views' cannot be swept: the features are loaded once"
           + " for the whole sweep; run the two settings as two sweeps");
     }
@@ -61,42 +65,53 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     }
     Path runsDir = config.resolvePath(c.runs());
     String location = config.featuresLocation();
+
     FeatureStoreReader reader = new FeatureStoreReader(location);
-    List<SweepGrid.Point> points = withResolvedTaps(expanded, reader.manifest(), sweep);
+    List<SweepGrid.Point> resolved = withResolvedTaps(points, reader.manifest(), sweep);
 
     boolean drop = c.labelConflicts() == LabelConflictPolicy.DROP;
     // the points of each tap (a sweep over taps loads each tap's features once)
     Map<String, List<Integer>> byTap = new LinkedHashMap<>();
-    for (int i = 0; i < points.size(); i++) {
-      byTap.computeIfAbsent(points.get(i).config().tap(), k -> new ArrayList<>()).add(i);
+    for (int i = 0; i < resolved.size(); i++) {
+      byTap.computeIfAbsent(resolved.get(i).config().tap(), k -> new ArrayList<>()).add(i);
     }
     List<Run> runs = new ArrayList<>();
     List<String> names = null;
+    // every tap's test split has the same rows and labels: the first one serves the notes and the csv
+    FeatureSplit test = null;
     double loadSeconds = 0;
     long start = System.nanoTime();
     for (Map.Entry<String, List<Integer>> tap : byTap.entrySet()) {
-      LoadedFeatures features = reader.load(List.of("train", "val"), List.of(), c.useViews(), drop, tap.getKey(),
-          sweep ? "train.sweep.tap" : "train.tap");
+      LoadedFeatures features = reader.load(List.of("train", "val"), List.of("test"), c.useViews(), drop,
+          tap.getKey(), sweep ? "train.sweep.tap" : "train.tap");
       loadSeconds += features.seconds();
+      FeatureSplit tapTest = TrainingData.testSplit(features);
       if (names == null) {
         warnConflicts(features, drop, c, reporter);
-        names = names(points, c, sweep, features.manifest().fingerprint());
+        names = names(resolved, c, sweep, features.manifest().fingerprint());
+        test = tapTest;
       }
-      reporter.info("train: %d train rows, %d val rows, %d features%s, %d classes from %s (%.2f s)",
-          features.split("train").rows(), features.split("val").rows(), features.dim(),
+      reporter.info("train: %d train rows, %d val rows, %s, %d features%s, %d classes from %s (%.2f s)",
+          features.split("train").rows(), features.split("val").rows(),
+          tapTest == null ? "no test split" : tapTest.rows() + " test rows", features.dim(),
           features.tap().name().isEmpty() ? "" : " of tap " + features.tap().name(), features.classes().size(),
           location, features.seconds());
-      trainPoints(tap.getValue(), points, names, features, runsDir, c.parallel(), sweep, start, runs, reporter);
+      trainPoints(tap.getValue(), resolved, names, features, tapTest, runsDir, c.parallel(), sweep, start, runs,
+          reporter);
     }
-    runs.sort(Comparator.comparingInt(r -> points.indexOf(r.point())));
+    runs.sort(Comparator.comparingInt(r -> resolved.indexOf(r.point())));
     Path csv = null;
     if (sweep) {
       String sweepName = c.name().isBlank() ? "sweep-" + Hashing.sha256(Json.GSON.toJson(names)).substring(0, 6) : c.name();
       csv = runsDir.resolve(sweepName + ".csv");
-      AtomicFiles.writeString(csv, sweepCsv(runs, c));
+      AtomicFiles.writeString(csv, sweepCsv(runs, c, test));
       Run best = ranked(runs).get(0);
-      reporter.info("train: sweep of %d points in %.2f s; best %s (val acc %.4f); ranking in %s",
-          runs.size(), (System.nanoTime() - start) / 1e9, best.point().values(), best.outcome().bestValAccuracy(), csv);
+      reporter.info("train: sweep of %d points in %.2f s; best by validation %s %s (val acc %.4f%s); ranking in %s",
+          runs.size(), (System.nanoTime() - start) / 1e9, c.selectBy().id(), best.point().values(),
+          best.outcome().bestValAccuracy(), testNote(best.outcome(), test), csv);
+      if (c.seeds() > 1) {
+        for (SeedSpread spread : SeedSpread.of(runs, test)) reporter.info("train: %s", spread.describe());
+      }
     }
     return new Result(List.copyOf(runs), csv, loadSeconds);
   }
@@ -153,8 +168,8 @@ public final class TrainStage implements Stage<TrainStage.Result> {
 
   /** Trains the points {@code which} (all of one tap) on its features, appending to {@code runs}. */
   private static void trainPoints(List<Integer> which, List<SweepGrid.Point> points, List<String> names,
-      LoadedFeatures features, Path runsDir, int parallel, boolean sweep, long start, List<Run> runs,
-      Reporter reporter) throws IOException {
+      LoadedFeatures features, FeatureSplit test, Path runsDir, int parallel, boolean sweep, long start,
+      List<Run> runs, Reporter reporter) throws IOException {
     List<SweepGrid.Point> mine = which.stream().map(points::get).toList();
     // libtorch's thread pool only slows the small matrix products of a head (threads wait on
     // each other, badly so on a busy machine): one thread, unless the user fixed a count
@@ -173,11 +188,12 @@ public final class TrainStage implements Stage<TrainStage.Result> {
           if (sweep) {
             double elapsed = (System.nanoTime() - start) / 1e9;
             double eta = elapsed / runs.size() * (points.size() - runs.size());
-            reporter.info("  point %d/%d %s  best val acc %.4f (epoch %d)  %.2f s  ETA %.0f s",
-                runs.size(), points.size(), p.values(), o.bestValAccuracy(), o.bestEpoch(), o.seconds(), eta);
+            reporter.info("  point %d/%d %s  best val acc %.4f (epoch %d)%s  %.2f s  ETA %.0f s",
+                runs.size(), points.size(), p.values(), o.bestValAccuracy(), o.bestEpoch(), testNote(o, test),
+                o.seconds(), eta);
           } else {
-            reporter.info("train: best val acc %.4f at epoch %d -> %s", o.bestValAccuracy(),
-                o.bestEpoch(), dir);
+            reporter.info("train: best val acc %.4f at epoch %d%s -> %s", o.bestValAccuracy(),
+                o.bestEpoch(), testNote(o, test), dir);
           }
         }
       }
@@ -208,27 +224,58 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     return groups;
   }
 
-  /** Best validation accuracy first; ties go to the lower validation loss, then the name. */
+  /**
+   * The sweep axes with train.seeds applied: seeds seed, seed+1, ... as one more axis, so every
+   * point is repeated with each of them.
+   */
+  static Map<String, List<String>> withSeeds(TrainConfig c) {
+    if (c.seeds() == 1) return c.sweep();
+    if (c.sweep().keySet().stream().map(SweepGrid::canonicalKey).anyMatch(k -> k.equals("seed"))) {
+      throw new ConfigException("'train.seeds' and 'train.sweep.seed' both choose seeds; use one of them");
+    }
+    Map<String, List<String>> axes = new LinkedHashMap<>(c.sweep());
+    List<String> seeds = new ArrayList<>();
+    for (int i = 0; i < c.seeds(); i++) seeds.add(Long.toString(c.seed() + i));
+    axes.put("seed", seeds);
+    return axes;
+  }
+
+  private static String testNote(TrainOutcome o, FeatureSplit test) {
+    return test == null || o.testPredicted() == null ? ""
+        : String.format(Locale.ROOT, ", test acc %.4f there", o.testAccuracy(test.labels()));
+  }
+
+  /**
+   * Best validation score (train.select_by; accuracy by default) first; ties go to the lower
+   * validation loss, then the name. The test split never enters the ranking.
+   */
   static List<Run> ranked(List<Run> runs) {
     List<Run> out = new ArrayList<>(runs);
-    out.sort(Comparator.comparingDouble((Run r) -> -r.outcome().bestValAccuracy())
+    out.sort(Comparator.comparingDouble((Run r) -> -r.outcome().bestScore())
         .thenComparingDouble(r -> r.outcome().bestValLoss())
         .thenComparing(Run::name));
     return out;
   }
 
-  static String sweepCsv(List<Run> runs, TrainConfig c) {
+  /**
+   * The ranking: rank by validation (select_by), the swept values, the validation figures, and the
+   * test accuracy of each point at its chosen epoch (empty without a test split), shown, not ranked on.
+   */
+  static String sweepCsv(List<Run> runs, TrainConfig c, FeatureSplit test) {
     List<String> keys = new ArrayList<>(runs.get(0).point().values().keySet());
     StringBuilder sb = new StringBuilder("rank,run");
     for (String k : keys) sb.append(',').append(k);
-    sb.append(",best_val_accuracy,best_epoch,best_val_loss,final_train_accuracy,epochs_run,seconds\n");
+    sb.append(",best_val_accuracy,best_epoch,best_val_loss,final_train_accuracy,epochs_run,seconds,select_by,"
+        + "best_val_score,test_accuracy\n");
     int rank = 1;
     for (Run r : ranked(runs)) {
       TrainOutcome o = r.outcome();
       sb.append(rank++).append(',').append(r.name());
       for (String k : keys) sb.append(',').append(Csv.quote(r.point().values().get(k)));
-      sb.append(String.format(Locale.ROOT, ",%.6f,%d,%.6f,%.6f,%d,%.3f%n", o.bestValAccuracy(), o.bestEpoch(),
-          o.bestValLoss(), o.finalTrainAccuracy(), o.epochsRun(), o.seconds()));
+      double testAcc = test == null ? Double.NaN : o.testAccuracy(test.labels());
+      sb.append(String.format(Locale.ROOT, ",%.6f,%d,%.6f,%.6f,%d,%.3f,%s,%.6f,%s%n", o.bestValAccuracy(), o.bestEpoch(),
+          o.bestValLoss(), o.finalTrainAccuracy(), o.epochsRun(), o.seconds(), r.point().config().selectBy().id(),
+          o.bestScore(), Double.isNaN(testAcc) ? "" : String.format(Locale.ROOT, "%.6f", testAcc)));
     }
     return sb.toString();
   }

@@ -8,9 +8,10 @@ import dev.headstart.features.LoadedFeatures;
 import java.nio.FloatBuffer;
 
 /**
- * The train and val splits as tensors, made once and shared by every run of a sweep: features as
- * ONE [N, D] array per split, labels as int64 [N]. Runs only read them (batches are gathered by
- * index into the run's own memory), so sharing is safe.
+ * The train and val splits (and the test split when the store has one) as tensors, made once and
+ * shared by every run of a sweep: features as ONE [N, D] array per split, labels as int64 [N].
+ * Runs only read them (batches are gathered by index into the run's own memory), so sharing is
+ * safe. The test split is only ever evaluated with the parameters validation chose.
  */
 public final class TrainingData implements AutoCloseable {
   private final LoadedFeatures features;
@@ -19,6 +20,8 @@ public final class TrainingData implements AutoCloseable {
   private final NDArray trainYColumn;
   private final NDArray valX;
   private final NDArray valY;
+  private final NDArray testX;
+  private final NDArray testY;
   private float[][] trainMeanStd;
   private NDArray standardTrainX;
   private NDArray standardValX;
@@ -33,6 +36,10 @@ public final class TrainingData implements AutoCloseable {
     trainYColumn = labels(manager, train).reshape(-1, 1);
     valX = tensor(manager, val);
     valY = labels(manager, val);
+    FeatureSplit test = testSplit(features);
+    boolean hasTest = test != null;
+    testX = hasTest ? tensor(manager, test) : null;
+    testY = hasTest ? labels(manager, test) : null;
   }
 
   public static TrainingData of(LoadedFeatures features) {
@@ -57,6 +64,43 @@ public final class TrainingData implements AutoCloseable {
 
   public FeatureSplit val() {
     return features.split("val");
+  }
+
+  /**
+   * The loaded test split, or null when the store has none (or an empty one): the one place the
+   * train stage asks the feature store whether there is a test split.
+   */
+  static FeatureSplit testSplit(LoadedFeatures features) {
+    FeatureSplit test = features.splits().get("test");
+    return test == null || test.rows() == 0 ? null : test;
+  }
+
+  /** The test split, when the feature store has one with rows. */
+  public java.util.Optional<FeatureSplit> test() {
+    return testX == null ? java.util.Optional.empty() : java.util.Optional.of(features.split("test"));
+  }
+
+  public NDArray testX() {
+    return testX;
+  }
+
+  public NDArray testY() {
+    return testY;
+  }
+
+  /**
+   * Inverse class frequency on the train split, n / (k * n_c) as scikit-learn's "balanced": each
+   * class weighs as much in the loss as if the classes were the same size. A class without train
+   * rows gets 0 (it never appears as a target).
+   */
+  public float[] balancedClassWeights() {
+    int k = numClasses();
+    int[] counts = new int[k];
+    for (int label : train().labels()) counts[label]++;
+    float[] w = new float[k];
+    int n = train().rows();
+    for (int c = 0; c < k; c++) w[c] = counts[c] == 0 ? 0f : (float) ((double) n / (k * (double) counts[c]));
+    return w;
   }
 
   public NDManager manager() {

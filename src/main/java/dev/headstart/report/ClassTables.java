@@ -1,5 +1,6 @@
 package dev.headstart.report;
 
+import dev.headstart.runs.ClassScores;
 import java.util.List;
 import java.util.Map;
 import tech.tablesaw.api.DoubleColumn;
@@ -11,7 +12,10 @@ import tech.tablesaw.api.Table;
 final class ClassTables {
   private ClassTables() {}
 
-  /** run, method, class_index, class, accuracy, support (validation images of the class). */
+  /**
+   * run, method, class_index, class, accuracy (= recall), support (validation images of the
+   * class), precision, f1, then test_recall and test_support (empty without a test split).
+   */
   static Table perClass(List<LoadedRun> runs) {
     StringColumn run = StringColumn.create("run");
     StringColumn method = StringColumn.create("method");
@@ -19,10 +23,27 @@ final class ClassTables {
     StringColumn cls = StringColumn.create("class");
     DoubleColumn accuracy = DoubleColumn.create("accuracy");
     IntColumn support = IntColumn.create("support");
+    DoubleColumn precision = DoubleColumn.create("precision");
+    DoubleColumn f1 = DoubleColumn.create("f1");
+    DoubleColumn testRecall = DoubleColumn.create("test_recall");
+    IntColumn testSupport = IntColumn.create("test_support");
     for (LoadedRun r : runs) {
       List<String> classes = r.metrics().classes();
       Map<String, Double> perClass = r.metrics().perClassAccuracy();
+      ClassScores val = ClassScores.of(r.metrics().confusion());
+      ClassScores test = r.hasTest() ? ClassScores.of(r.metrics().test().confusion()) : null;
       for (int c = 0; c < classes.size(); c++) {
+        precision.append(val.precision()[c]);
+        f1.append(val.f1()[c]);
+        if (test == null) {
+          testRecall.appendMissing();
+          testSupport.appendMissing();
+        } else {
+          testRecall.append(test.recall()[c]);
+          int n = 0;
+          for (int count : r.metrics().test().confusion()[c]) n += count;
+          testSupport.append(n);
+        }
         run.append(r.name());
         method.append(r.method().id());
         index.append(c);
@@ -34,7 +55,8 @@ final class ClassTables {
         support.append(n);
       }
     }
-    return Table.create("per_class", run, method, index, cls, accuracy, support).sortOn("run", "class_index");
+    return Table.create("per_class", run, method, index, cls, accuracy, support, precision, f1, testRecall, testSupport)
+        .sortOn("run", "class_index");
   }
 
   /** role, run, true_class, predicted_class, count: one row per cell of each role's matrix. */

@@ -18,7 +18,9 @@ final class HtmlPage {
   private static final Escaper ESC = HtmlEscapers.htmlEscaper();
 
   /** The summary columns shown in the page (all of them are in summary.csv). */
-  static final List<String> SHOWN = List.of("run", "method", "best_val_accuracy", "total_seconds",
+  static final List<String> SHOWN = List.of("run", "method", "best_val_accuracy", "test_accuracy",
+      "val_balanced_accuracy", "val_macro_f1", "val_min_class_recall", "test_balanced_accuracy", "test_macro_f1",
+      "select_by", "total_seconds",
       "speedup_vs_finetune", "speedup_vs_finetune_without_extraction", "seconds_to_target", "wall_seconds",
       "seconds_per_epoch", "best_epoch", "epochs_run", "final_train_accuracy", "lr", "batch_size", "epochs",
       "optimizer", "head", "backbone", "role");
@@ -55,7 +57,9 @@ final class HtmlPage {
       html.append("<section><h2>Confusion matrices</h2><div class=\"row\">");
       for (String svg : c.charts().confusions()) html.append("<div>").append(svg).append("</div>");
       html.append("</div></section>\n");
-      section("Per-class accuracy", "The best run, the best finetune baseline and the best head.", c.charts().perClass());
+      section("Per-class recall (validation)", "The best run, the best finetune baseline and the best head: the share "
+          + "of each class's validation images classified right.", c.charts().perClass());
+      seeds(c.tables().seeds());
       gallery(c);
       c.taps().ifPresent(t -> taps(t, c.tapChart()));
       c.sweep().ifPresent(this::sweep);
@@ -79,20 +83,53 @@ final class HtmlPage {
   }
 
   private void summary(ReportTables t) {
-    html.append("<section><h2>Runs</h2><p class=\"meta\">Click a column header to sort. Speed-ups compare "
-        + "with the best end-to-end finetune; for head runs the first counts the one-time extraction, "
-        + "the second does not.</p><div class=\"scroll\"><table id=\"summary\" class=\"sortable\"><thead><tr>");
-    for (String col : SHOWN) html.append("<th>").append(esc(col.replace('_', ' '))).append("</th>");
+    html.append("<section><h2>Runs</h2><p class=\"meta\">Click a column header to sort. Accuracies carry their "
+        + "95% Wilson interval in brackets. ")
+        .append(t.hasTest() ? "Each run's epoch was chosen on validation; its test accuracy is measured at that "
+            + "epoch on images that chose nothing. " : "There is no test split: every accuracy is a validation "
+            + "figure, the same images that chose the epoch and the best run. ")
+        .append("Balanced accuracy is the mean recall over classes; per-class recall is in summary.csv. Speed-ups "
+            + "compare with the best end-to-end finetune; for head runs the first counts the one-time extraction, "
+            + "the second does not.</p><div class=\"scroll\"><table id=\"summary\" class=\"sortable\"><thead><tr>");
+    List<String> shown = SHOWN.stream().filter(col -> t.hasTest() || !col.startsWith("test_")).toList();
+    for (String col : shown) html.append("<th>").append(esc(col.replace('_', ' '))).append("</th>");
     html.append("</tr></thead><tbody>\n");
     for (Row r : t.summary()) {
       html.append("<tr class=\"").append(esc(r.getString("method"))).append("\">");
-      for (String col : SHOWN) cell(t.summary().column(col), r);
+      for (String col : shown) cell(t.summary(), t.summary().column(col), r);
       html.append("</tr>\n");
     }
     html.append("</tbody></table></div></section>\n");
   }
 
-  private void cell(Column<?> col, Row r) {
+  /** The runs that differ only in their seed: mean ± standard deviation of their accuracies. */
+  private void seeds(Table seeds) {
+    if (seeds.isEmpty()) return;
+    html.append("<section id=\"seeds\"><h2>Seeds</h2><p class=\"meta\">Settings trained with several seeds "
+        + "(./train --seeds N): mean ± sample standard deviation over the seeds, the spread a new seed alone gives."
+        + "</p><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>method</th><th>seeds</th>"
+        + "<th>val accuracy</th><th>test accuracy</th><th>runs</th></tr></thead><tbody>\n");
+    for (Row r : seeds) {
+      html.append("<tr><td class=\"text\" data-value=\"").append(esc(r.getString("method"))).append("\">")
+          .append(esc(r.getString("method"))).append("</td><td data-value=\"").append(r.getInt("seeds")).append("\">")
+          .append(r.getInt("seeds")).append("</td>");
+      spread(r.getDouble("val_accuracy_mean"), r.getDouble("val_accuracy_sd"));
+      spread(r.getDouble("test_accuracy_mean"), r.getDouble("test_accuracy_sd"));
+      html.append("<td class=\"text\" data-value=\"\">").append(esc(r.getString("runs"))).append("</td></tr>\n");
+    }
+    html.append("</tbody></table></div></section>\n");
+  }
+
+  private void spread(double mean, double sd) {
+    if (Double.isNaN(mean)) {
+      html.append("<td data-value=\"\">–</td>");
+      return;
+    }
+    html.append("<td data-value=\"").append(mean).append("\">")
+        .append(esc(String.format(Locale.ROOT, "%.1f%% ± %.1f", 100 * mean, 100 * sd))).append("</td>");
+  }
+
+  private void cell(Table table, Column<?> col, Row r) {
     int i = r.getRowNumber();
     if (col.isMissing(i)) {
       html.append("<td data-value=\"\">–</td>");
@@ -101,9 +138,14 @@ final class HtmlPage {
     Object v = col.get(i);
     String name = col.name();
     String shown;
-    if (v instanceof Double d) {
-      if (name.contains("accuracy")) shown = String.format(Locale.ROOT, "%.1f%%", 100 * d);
-      else if (name.startsWith("speedup")) shown = String.format(Locale.ROOT, "%.2f×", d);
+    String ci = name.equals("best_val_accuracy") ? "val_accuracy_ci" : name.equals("test_accuracy") ? "test_accuracy_ci" : "";
+    if (v instanceof Double d && !ci.isEmpty() && table.containsColumn(ci + "_low")) {
+      shown = String.format(Locale.ROOT, "%.1f%% [%.1f–%.1f]", 100 * d, 100 * table.doubleColumn(ci + "_low").get(i),
+          100 * table.doubleColumn(ci + "_high").get(i));
+    } else if (v instanceof Double d) {
+      if (name.contains("accuracy") || name.contains("recall") || name.contains("f1")) {
+        shown = String.format(Locale.ROOT, "%.1f%%", 100 * d);
+      } else if (name.startsWith("speedup")) shown = String.format(Locale.ROOT, "%.2f×", d);
       else if (name.equals("lr")) shown = String.format(Locale.ROOT, "%.3g", d);
       else shown = String.format(Locale.ROOT, "%.2f", d);
     } else {

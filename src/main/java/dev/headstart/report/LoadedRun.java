@@ -12,10 +12,21 @@ import tech.tablesaw.api.Table;
  * @param name the folder's name: the run's id in every table (unique, unlike metrics.name)
  * @param history history.csv as read (epoch, split, loss, accuracy, seconds)
  * @param predictions predictions.csv as read; empty (with its columns) when the run wrote none
+ * @param testPredictions predictions_test.csv as read; empty (with its columns) without a test split
  */
 public record LoadedRun(
     String name, Path dir, Method method, RunConfig config, RunMetrics metrics, Table history,
-    Table predictions) {
+    Table predictions, Table testPredictions) {
+
+  /** True when the run was evaluated on a test split. */
+  public boolean hasTest() {
+    return metrics.test() != null && metrics.test().count() > 0;
+  }
+
+  /** What chose the run's best epoch on validation (accuracy for runs that did not record it). */
+  public String selectBy() {
+    return metrics.selectBy() == null || metrics.selectBy().isBlank() ? "accuracy" : metrics.selectBy();
+  }
 
   /** A hyperparameter of config.json as text ("" when the stage did not record it). */
   public String hyper(String key) {

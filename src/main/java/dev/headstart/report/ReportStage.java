@@ -23,8 +23,9 @@ import tech.tablesaw.api.Table;
 /**
  * The report stage: reads the run layout under the runs folder (plus the extract manifest and any
  * sweep*.csv), and writes summary.csv, history.csv, per_class.csv, confusion.csv, sweep.csv,
- * taps.csv (heads on a tapped backbone's depths) and a self-contained index.html into the output
- * folder. Each file is written whole or not at all.
+ * seeds.csv (when settings were repeated with several seeds), taps.csv (heads on a tapped
+ * backbone's depths) and a self-contained index.html into the output folder. Each file is written
+ * whole or not at all.
  */
 public final class ReportStage implements Stage<ReportStage.Result> {
   public static final String SUMMARY = "summary.csv";
@@ -32,6 +33,8 @@ public final class ReportStage implements Stage<ReportStage.Result> {
   public static final String PER_CLASS = "per_class.csv";
   public static final String CONFUSION = "confusion.csv";
   public static final String SWEEP = "sweep.csv";
+  /** Settings trained with several seeds: mean and standard deviation of their accuracies. */
+  public static final String SEEDS = "seeds.csv";
   public static final String INDEX = "index.html";
 
   /**
@@ -93,7 +96,7 @@ public final class ReportStage implements Stage<ReportStage.Result> {
     if (taps.isPresent()) {
       List<String> details = new ArrayList<>(verdict.details());
       details.add(taps.get().advice());
-      verdict = new Verdict(verdict.headline(), details);
+      verdict = new Verdict(verdict.headline(), details, verdict.headVsFinetune());
     }
     Files.createDirectories(o.outDir());
     writeCsv(tables.summary(), o.outDir().resolve(SUMMARY));
@@ -105,6 +108,12 @@ public final class ReportStage implements Stage<ReportStage.Result> {
     } else {
       Files.deleteIfExists(o.outDir().resolve(TapReport.FILE));
     }
+    if (!tables.seeds().isEmpty()) {
+      writeCsv(tables.seeds(), o.outDir().resolve(SEEDS));
+    } else {
+      Files.deleteIfExists(o.outDir().resolve(SEEDS));
+    }
+    Verdict.imbalance(tables).ifPresent(reporter::warn);
     if (sweep.isPresent()) {
       writeCsv(sweep.get(), o.outDir().resolve(SWEEP));
     } else {

@@ -29,6 +29,8 @@ import tech.tablesaw.table.TableSlice;
  * @param baseline the best end-to-end finetune run, the yardstick of the speed-ups
  * @param target the validation accuracy that seconds_to_target counts the time to
  * @param extractionSeconds the one-time extraction charged to head runs (0 when unknown)
+ * @param seeds settings repeated with several seeds: mean and spread of their accuracies
+ * @param headVsFinetune the best head against the best finetune, paired on the same images
  */
 public record ReportTables(
     List<LoadedRun> runs,
@@ -41,7 +43,9 @@ public record ReportTables(
     Optional<LoadedRun> best,
     Optional<LoadedRun> baseline,
     double target,
-    double extractionSeconds) {
+    double extractionSeconds,
+    Table seeds,
+    Optional<PairedComparison> headVsFinetune) {
 
   /** seconds_to_target is the time to reach this share of the finetune baseline's best accuracy. */
   public static final double TARGET_SHARE = 0.95;
@@ -86,8 +90,21 @@ public record ReportTables(
     best.ifPresent(r -> roles.put(ROLE_BEST, r));
     baseline.ifPresent(r -> roles.put(ROLE_BASELINE, r));
 
+    Table perMethod = bestPerMethod(summary);
+    Optional<PairedComparison> paired = bestOf(perMethod, Method.HEAD, byName)
+        .flatMap(head -> baseline.flatMap(ft -> PairedComparison.of(head, ft)));
     return new ReportTables(List.copyOf(runs), summary, history, timeline, ClassTables.perClass(runs),
-        ClassTables.confusion(roles), bestPerMethod(summary), best, baseline, target, extraction);
+        ClassTables.confusion(roles), perMethod, best, baseline, target, extraction, SeedGroups.of(runs), paired);
+  }
+
+  private static Optional<LoadedRun> bestOf(Table perMethod, Method method, Map<String, LoadedRun> byName) {
+    Table rows = perMethod.where(perMethod.stringColumn("method").isEqualTo(method.id()));
+    return rows.isEmpty() ? Optional.empty() : Optional.of(byName.get(rows.stringColumn("run").get(0)));
+  }
+
+  /** True when at least one run was evaluated on a test split. */
+  public boolean hasTest() {
+    return runs.stream().anyMatch(LoadedRun::hasTest);
   }
 
   /** Speed-ups and the accuracy gap against the best finetune baseline (missing without one). */

@@ -88,11 +88,23 @@ public final class RunScanner {
               + RunLayout.HISTORY_HEADER + "'"));
     }
     Table history = readCsv(historyFile, dir.getFileName() + " history", HISTORY_TYPES);
-    Path predictionsFile = dir.resolve(RunLayout.PREDICTIONS);
-    Table predictions = RunLayout.PREDICTIONS_HEADER.equals(firstLine(predictionsFile))
-        ? readCsv(predictionsFile, dir.getFileName() + " predictions", PREDICTION_TYPES)
-        : emptyPredictions(dir.getFileName() + " predictions");
-    return new LoadedRun(dir.getFileName().toString(), dir, method, config, metrics, history, predictions);
+    Table predictions = predictions(dir, RunLayout.PREDICTIONS, " predictions");
+    Table testPredictions = predictions(dir, RunLayout.PREDICTIONS_TEST, " test predictions");
+    if (metrics.test() != null && metrics.test().confusion() != null
+        && metrics.test().confusion().length != metrics.classes().size()) {
+      throw new NotARun("inconsistent " + RunLayout.METRICS + ": the test confusion matrix has "
+          + metrics.test().confusion().length + " rows for " + metrics.classes().size() + " classes");
+    }
+    return new LoadedRun(dir.getFileName().toString(), dir, method, config, metrics, history, predictions,
+        testPredictions);
+  }
+
+  /** A predictions file of the run layout, or an empty table with its columns when there is none. */
+  private static Table predictions(Path dir, String file, String what) throws IOException {
+    Path f = dir.resolve(file);
+    return RunLayout.PREDICTIONS_HEADER.equals(firstLine(f))
+        ? readCsv(f, dir.getFileName() + what, PREDICTION_TYPES)
+        : emptyPredictions(dir.getFileName() + what);
   }
 
   private static Method method(String id) {

@@ -2,7 +2,7 @@ package dev.headstart.runs;
 
 import java.util.Locale;
 
-/** One validation image's prediction, a line of predictions.csv. */
+/** One image's prediction, a line of predictions.csv (validation) or predictions_test.csv. */
 public record Prediction(
     String path, int label, String labelName, int predicted, String predictedName, double probability) {
 

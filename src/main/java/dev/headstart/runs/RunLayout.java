@@ -11,10 +11,15 @@ public final class RunLayout {
   public static final String CONFIG = "config.json";
   /** epoch,split,loss,accuracy,seconds (split = train | val): {@link HistoryRow}. */
   public static final String HISTORY = "history.csv";
-  /** best epoch, accuracies, per-class accuracy, confusion matrix, wall time: {@link RunMetrics}. */
+  /**
+   * best epoch, accuracies, per-class accuracy, confusion matrix, wall time, and the test split's
+   * accuracy, per-class accuracy and confusion matrix at that epoch: {@link RunMetrics}.
+   */
   public static final String METRICS = "metrics.json";
   /** path,label,label_name,predicted,predicted_name,probability,correct on the validation split. */
   public static final String PREDICTIONS = "predictions.csv";
+  /** The same columns on the test split at the best epoch; only when there is a test split. */
+  public static final String PREDICTIONS_TEST = "predictions_test.csv";
   /** The best epoch's weights; the method decides the file name (see RunConfig.weights). */
   public static final String WEIGHTS_DIR = "weights";
 

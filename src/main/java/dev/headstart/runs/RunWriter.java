@@ -58,7 +58,16 @@ public final class RunWriter implements AutoCloseable {
   }
 
   public void writePredictions(List<Prediction> predictions) throws IOException {
-    try (BufferedWriter w = Files.newBufferedWriter(workDir.resolve(RunLayout.PREDICTIONS))) {
+    writePredictions(RunLayout.PREDICTIONS, predictions);
+  }
+
+  /** predictions_test.csv: the test split at the best epoch. */
+  public void writeTestPredictions(List<Prediction> predictions) throws IOException {
+    writePredictions(RunLayout.PREDICTIONS_TEST, predictions);
+  }
+
+  private void writePredictions(String file, List<Prediction> predictions) throws IOException {
+    try (BufferedWriter w = Files.newBufferedWriter(workDir.resolve(file))) {
       w.write(RunLayout.PREDICTIONS_HEADER);
       w.newLine();
       for (Prediction p : predictions) {

@@ -86,6 +86,37 @@ class ImageFolderDatasetTest {
   }
 
   @Test
+  void testFractionHoldsOutAStratifiedTestSplitFromTrainOnlyWithoutATestFolder() throws Exception {
+    for (int i = 0; i < 10; i++) image("train/a/" + i + ".png");
+    for (int i = 0; i < 20; i++) image("train/b/" + i + ".png");
+    for (int i = 0; i < 4; i++) image("val/a/" + i + ".png");
+    ImageFolderDataset d = ImageFolderDataset.scan(root, 0.2, 42, 0.3);
+    assertThat(d.splitNames()).containsExactly("train", "val", "test");
+    List<ImageEntry> test = d.split("test");
+    assertThat(test.stream().filter(e -> e.label() == 0)).hasSize(3);
+    assertThat(test.stream().filter(e -> e.label() == 1)).hasSize(6);
+    assertThat(test).allMatch(e -> e.split().equals("test") && e.path().startsWith("train/"));
+    // the val/ folder stays val; train keeps the rest, nothing lost and nothing twice
+    assertThat(paths(d.split("val"))).hasSize(4).allMatch(p -> p.startsWith("val/"));
+    Set<String> all = new HashSet<>(paths(d.split("train")));
+    all.addAll(paths(test));
+    assertThat(d.split("train")).hasSize(21);
+    assertThat(all).hasSize(30);
+    assertThat(paths(ImageFolderDataset.scan(root, 0.2, 42, 0.3).split("test"))).isEqualTo(paths(test));
+
+    // without val/ both shares come out of train, disjoint
+    Files.walk(root.resolve("val")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    ImageFolderDataset noVal = ImageFolderDataset.scan(root, 0.2, 42, 0.3);
+    Set<String> testPaths = new HashSet<>(paths(noVal.split("test")));
+    assertThat(paths(noVal.split("val"))).hasSize(1 + 3).noneMatch(testPaths::contains);
+    assertThat(noVal.split("train").size() + noVal.split("val").size() + testPaths.size()).isEqualTo(30);
+
+    // a test/ folder wins over the fraction
+    image("test/b/x.png");
+    assertThat(paths(ImageFolderDataset.scan(root, 0.2, 42, 0.3).split("test"))).containsExactly("test/b/x.png");
+  }
+
+  @Test
   void missingFoldersAreClearErrors() throws Exception {
     assertThatThrownBy(() -> ImageFolderDataset.scan(root.resolve("nope"), 0.2, 1))
         .isInstanceOf(UserException.class).hasMessageContaining("data.root").hasMessageContaining("nope");

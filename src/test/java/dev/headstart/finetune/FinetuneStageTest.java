@@ -204,9 +204,40 @@ class FinetuneStageTest {
     assertThat(c.hyperparameters()).containsEntry("optimizer", "adamw").containsEntry("head", "mlp");
   }
 
+  @Test
+  void aHeldOutTestSplitIsScoredWithTheBestValidationEpochsWeights() throws IOException {
+    Path other = dir.resolve("runs-test");
+    int code = Headstart.execute("finetune", "--config", dir.resolve("pipeline.yaml").toString(),
+        "--set", "data.test_fraction=0.25", "--runs", other.toString(), "--modes", "finetune", "--epochs", "3",
+        "--lr", "0.01", "--class-weights", "balanced");
+    assertThat(code).isZero();
+    Path run;
+    try (Stream<Path> s = Files.list(other)) {
+      run = s.filter(p -> p.getFileName().toString().startsWith("finetune-tiny_cnn-")).findFirst().orElseThrow();
+    }
+    RunMetrics metrics = Json.read(run.resolve(RunLayout.METRICS), RunMetrics.class);
+    // 6 of each class's 24 train images became test images; val is untouched
+    assertThat(metrics.trainCount()).isEqualTo(54);
+    assertThat(metrics.valCount()).isEqualTo(36);
+    assertThat(metrics.test().count()).isEqualTo(18);
+    List<String> lines = Files.readAllLines(run.resolve(RunLayout.PREDICTIONS_TEST));
+    assertThat(lines).hasSize(19).first().isEqualTo(RunLayout.PREDICTIONS_HEADER);
+    assertThat(lines.subList(1, lines.size())).allMatch(l -> l.startsWith("train/"));
+    // the saved (best validation epoch) weights give exactly the recorded test accuracy
+    assertThat(reloadedAccuracy(run, RunLayout.PREDICTIONS_TEST)).isEqualTo(metrics.test().accuracy());
+    assertThat(reloadedAccuracy(run)).isEqualTo(metrics.bestValAccuracy());
+    RunConfig c = Json.read(run.resolve(RunLayout.CONFIG), RunConfig.class);
+    assertThat(c.hyperparameters()).containsEntry("class_weights", "balanced");
+  }
+
   /** Val accuracy of a run's saved weights, recomputed from the images through FinetunedModel. */
   static double reloadedAccuracy(Path run) throws IOException {
-    List<String> lines = Files.readAllLines(run.resolve(RunLayout.PREDICTIONS));
+    return reloadedAccuracy(run, RunLayout.PREDICTIONS);
+  }
+
+  /** Accuracy of a run's saved weights on the images a predictions file lists, recomputed from the images. */
+  static double reloadedAccuracy(Path run, String predictionsFile) throws IOException {
+    List<String> lines = Files.readAllLines(run.resolve(predictionsFile));
     try (FinetunedModel m = FinetunedModel.load(run)) {
       Preprocessor pre = m.preprocessor();
       ImageDecoder decoder = new ImageDecoder(1 << 24);

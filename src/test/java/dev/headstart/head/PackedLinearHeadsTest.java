@@ -71,6 +71,40 @@ class PackedLinearHeadsTest {
   }
 
   @Test
+  void classWeightedPackedTrainingMatchesAutogradOnImbalancedClasses() throws Exception {
+    // 40, 12 and 6 train rows: the balanced weights are far from 1, so a wrong weighting shows
+    String store = dir.resolve("imbalanced").toString();
+    List<dev.headstart.features.FeatureRow> train = new ArrayList<>();
+    int[] keep = {40, 12, 6};
+    int[] kept = new int[3];
+    for (var r : SyntheticStore.rows("train", List.of("a", "b", "c"), 40, 12, 0.45, 0, 1)) {
+      if (kept[r.label()] < keep[r.label()]) {
+        kept[r.label()]++;
+        train.add(r);
+      }
+    }
+    var val = SyntheticStore.rows("val", List.of("a", "b", "c"), 20, 12, 0.45, 0, 2);
+    SyntheticStore.writeSplit(store, "train", train, 1);
+    SyntheticStore.writeSplit(store, "val", val, 1);
+    dev.headstart.features.ManifestIO.write(store, SyntheticStore.manifest(List.of("a", "b", "c"), 12, 0,
+        Map.of("train", train.size(), "val", val.size())));
+    try (TrainingData imbalanced = TrainingData.of(new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false))) {
+      assertThat(imbalanced.balancedClassWeights()).containsExactly(58f / (3 * 40), 58f / (3 * 12), 58f / (3 * 6));
+      for (Map<String, Object> s : List.of(SETTINGS.get(0), SETTINGS.get(3))) {
+        Map<String, Object> weighted = new java.util.HashMap<>(s);
+        weighted.put("class_weights", "balanced");
+        TrainConfig c = config(weighted);
+        TrainOutcome autograd = new HeadTrainer(imbalanced, false).train(c, line -> {});
+        TrainOutcome packed = new HeadTrainer(imbalanced, true).train(c, line -> {});
+        assertSameTraining(packed, autograd, weighted.toString());
+        // and the weights change the training: the unweighted run's train losses differ
+        TrainOutcome plain = new HeadTrainer(imbalanced, true).train(config(s), line -> {});
+        assertThat(plain.history().get(0).loss()).isNotCloseTo(packed.history().get(0).loss(), within(1e-3));
+      }
+    }
+  }
+
+  @Test
   void headsPackedTogetherTrainAsTheyDoAlone() {
     List<TrainConfig> group = new ArrayList<>();
     group.add(config(Map.of("epochs", 6, "batch_size", 8, "lr", 0.1)));
