@@ -19,7 +19,8 @@ import tech.tablesaw.api.Table;
  * to it. Shown when heads were trained on two taps or more (a sweep over {@code tap}).
  *
  * @param table one row per tap, best first: tap, depth (1 = shallowest; 0 for a concatenation),
- *     input_dim, runs, best_run, best_val_accuracy, best_epoch
+ *     input_dim, runs, best_run, best_val_accuracy, best_epoch, test_accuracy (the best run's on
+ *     the held-out test split at that epoch; empty without one: the test split chooses nothing)
  * @param bestTap the tap of the best head
  * @param deepest the backbone's deepest (default) tap, when the runs record the backbone's taps
  * @param advice the verdict's paragraph on depth
@@ -46,7 +47,7 @@ public record TapReport(Table table, String bestTap, String deepest, String advi
     best.sort(Map.Entry.comparingByValue(better));
     Table t = Table.create("taps", StringColumn.create("tap"), IntColumn.create("depth"),
         IntColumn.create("input_dim"), IntColumn.create("runs"), StringColumn.create("best_run"),
-        DoubleColumn.create("best_val_accuracy"), IntColumn.create("best_epoch"));
+        DoubleColumn.create("best_val_accuracy"), IntColumn.create("best_epoch"), DoubleColumn.create("test_accuracy"));
     for (Map.Entry<String, LoadedRun> e : best) {
       LoadedRun r = e.getValue();
       t.stringColumn("tap").append(e.getKey());
@@ -56,6 +57,7 @@ public record TapReport(Table table, String bestTap, String deepest, String advi
       t.stringColumn("best_run").append(r.name());
       t.doubleColumn("best_val_accuracy").append(r.metrics().bestValAccuracy());
       t.intColumn("best_epoch").append(r.metrics().bestEpoch());
+      t.doubleColumn("test_accuracy").append(r.metrics().test() == null ? Double.NaN : r.metrics().test().accuracy());
     }
     String deepest = depthOrder.isEmpty() ? "" : depthOrder.get(depthOrder.size() - 1);
     String bestTap = best.get(0).getKey();
@@ -120,6 +122,7 @@ public record TapReport(Table table, String bestTap, String deepest, String advi
     }
     double deepAcc = t.doubleColumn("best_val_accuracy").get(deepRow);
     double lead = bestAcc - deepAcc;
+    String onTest = testNote(t, bestTap, deepest, deepRow);
     if (!bestTap.equals(deepest) && lead > Verdict.SAME_ACCURACY) {
       s.append(String.format(Locale.ROOT, "The best depth here is %s, %s above the last tap (%s)%s: the last"
           + " layers, the most specific to the pretraining task, suit these images less than earlier ones, the sign of"
@@ -130,6 +133,7 @@ public record TapReport(Table table, String bestTap, String deepest, String advi
               : "finetuning the whole network from the pretrained weights, or a head on earlier-layer features"
                   + " when finetuning is too costly",
           bestTap));
+      s.append(onTest);
     } else {
       s.append(String.format(Locale.ROOT, "The last tap (%s) is %s: its features suit these images, as for data"
           + " similar to the pretraining data. For a %s dataset like the pretraining data the tutorials advise %s.",
@@ -137,7 +141,21 @@ public record TapReport(Table table, String bestTap, String deepest, String advi
               + bestTap + ")", size,
           small ? "a linear classifier on the last layer's fixed features (the default tap)"
               : "finetuning the whole network, started from the pretrained weights"));
+      if (!bestTap.equals(deepest)) s.append(onTest);
     }
     return s.toString();
+  }
+
+  /**
+   * The held-out test split's view of the choice: validation picked the tap (and each tap's
+   * epoch and settings), so its lead is optimistic; the test split picked nothing.
+   */
+  private static String testNote(Table t, String bestTap, String deepest, int deepRow) {
+    double best = t.doubleColumn("test_accuracy").get(0);
+    double deep = t.doubleColumn("test_accuracy").get(deepRow);
+    if (Double.isNaN(best) || Double.isNaN(deep)) return "";
+    return String.format(Locale.ROOT, " On the held-out test split, which chose nothing, the %s head scores %s"
+        + " against %s for the %s head (validation chose the tap, so its lead there is optimistic).",
+        bestTap, Verdict.pct(best), Verdict.pct(deep), deepest);
   }
 }

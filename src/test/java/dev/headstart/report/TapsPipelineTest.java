@@ -55,7 +55,7 @@ class TapsPipelineTest {
       Files.copy(BACKBONES.resolve(f), dir.resolve(f));
     }
     Files.writeString(dir.resolve("pipeline.yaml"), String.join("\n",
-        "data:", "  root: images", "backbone:", "  uri: tiny_cnn_taps.pt", "  device: cpu",
+        "data:", "  root: images", "  test_fraction: 0.25", "backbone:", "  uri: tiny_cnn_taps.pt", "  device: cpu",
         "extract:", "  out: features",
         "train:", "  runs: runs", "  epochs: 6", "  lr: 0.05",
         "report:", "  runs: runs", "  out: reports", ""));
@@ -156,7 +156,7 @@ class TapsPipelineTest {
       recorded.put(f[2] + "/" + Path.of(f[0]).getFileName(), f[4]);
     }
     List<String> predicted = Files.readAllLines(out);
-    assertThat(predicted).hasSize(25);
+    assertThat(predicted).hasSize(25); // the 24 val images and the header
     for (String line : predicted.subList(1, predicted.size())) {
       String[] f = line.split(",", -1);
       Path path = Path.of(f[0]);
@@ -167,7 +167,8 @@ class TapsPipelineTest {
   @Test
   void theReportGivesTheBestHeadOfEachTapAndNamesTheBestDepth() throws IOException {
     Map<String, Double> bestOfTap = new HashMap<>();
-    for (JsonObject[] r : runs().values()) {
+    Map<String, JsonObject[]> runs = runs();
+    for (JsonObject[] r : runs.values()) {
       bestOfTap.merge(r[0].getAsJsonObject("hyperparameters").get("tap").getAsString(),
           r[1].get("best_val_accuracy").getAsDouble(), Math::max);
     }
@@ -178,6 +179,11 @@ class TapsPipelineTest {
       assertThat(taps.numberColumn("best_val_accuracy").getDouble(i)).as(tap)
           .isCloseTo(bestOfTap.get(tap), org.assertj.core.data.Offset.offset(1e-6));
       assertThat(taps.numberColumn("input_dim").getDouble(i)).isEqualTo(DIMS.get(tap).doubleValue());
+      // the best run's held-out test accuracy, as its metrics.json records it
+      JsonObject[] best = runs.get(taps.stringColumn("best_run").get(i));
+      assertThat(best[1].get("best_val_accuracy").getAsDouble()).isEqualTo(bestOfTap.get(tap));
+      assertThat(taps.numberColumn("test_accuracy").getDouble(i))
+          .isCloseTo(best[1].getAsJsonObject("test").get("accuracy").getAsDouble(), org.assertj.core.data.Offset.offset(1e-6));
       // depth from the backbone's tap list: features.0 shallowest; a concatenation has none
       int depth = switch (tap) {
         case "features.0" -> 1;
@@ -193,6 +199,7 @@ class TapsPipelineTest {
     assertThat(html).contains("Accuracy by tap").contains("Best validation accuracy by tap");
     String verdict = html.substring(html.indexOf("id=\"verdict\""), html.indexOf("</section>", html.indexOf("id=\"verdict\"")));
     assertThat(verdict).contains("Features by depth");
+    if (!taps.stringColumn("tap").get(0).equals("features.2")) assertThat(verdict).contains("held-out test split");
     double deepest = bestOfTap.get("features.2");
     if (top - deepest > 0.02) {
       assertThat(verdict).contains("The best depth here is " + taps.stringColumn("tap").get(0))
