@@ -87,7 +87,7 @@ class HeldOutTestAndImbalanceTest {
     SyntheticStore.writeSplit(store, "train", train, 1);
     SyntheticStore.writeSplit(store, "val", val, 1);
     SyntheticStore.writeSplit(store, "test", test, 1);
-    ManifestIO.write(store, SyntheticStore.manifest(THREE, dim, 0,
+    SyntheticStore.writeManifest(store, SyntheticStore.manifest(THREE, dim, 0,
         Map.of("train", train.size(), "val", val.size(), "test", test.size())));
   }
 

@@ -86,7 +86,7 @@ class PackedLinearHeadsTest {
     var val = SyntheticStore.rows("val", List.of("a", "b", "c"), 20, 12, 0.45, 0, 2);
     SyntheticStore.writeSplit(store, "train", train, 1);
     SyntheticStore.writeSplit(store, "val", val, 1);
-    dev.headstart.features.ManifestIO.write(store, SyntheticStore.manifest(List.of("a", "b", "c"), 12, 0,
+    dev.headstart.features.SyntheticStore.writeManifest(store, SyntheticStore.manifest(List.of("a", "b", "c"), 12, 0,
         Map.of("train", train.size(), "val", val.size())));
     try (TrainingData imbalanced = TrainingData.of(new FeatureStoreReader(store).load(List.of("train", "val"), List.of(), false))) {
       assertThat(imbalanced.balancedClassWeights()).containsExactly(58f / (3 * 40), 58f / (3 * 12), 58f / (3 * 6));
