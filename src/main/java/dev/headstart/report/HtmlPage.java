@@ -91,7 +91,10 @@ final class HtmlPage {
         .append("Balanced accuracy is the mean recall over classes; per-class recall is in summary.csv. Speed-ups "
             + "compare with the best end-to-end finetune; for head runs the first counts the one-time extraction, "
             + "the second does not.</p><div class=\"scroll\"><table id=\"summary\" class=\"sortable\"><thead><tr>");
-    List<String> shown = SHOWN.stream().filter(col -> t.hasTest() || !col.startsWith("test_")).toList();
+    List<String> shown = new java.util.ArrayList<>(
+        SHOWN.stream().filter(col -> t.hasTest() || !col.startsWith("test_")).toList());
+    // heads on a backbone's taps: which tap each read, beside the method
+    if (t.summary().containsColumn("tap")) shown.add(shown.indexOf("method") + 1, "tap");
     for (String col : shown) html.append("<th>").append(esc(col.replace('_', ' '))).append("</th>");
     html.append("</tr></thead><tbody>\n");
     for (Row r : t.summary()) {

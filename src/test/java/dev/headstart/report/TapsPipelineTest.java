@@ -193,10 +193,19 @@ class TapsPipelineTest {
       };
       assertThat(taps.numberColumn("depth").getDouble(i)).as(tap).isEqualTo(depth);
     }
+    // the summary names each head's tap
+    Table summary = Table.read().csv(CsvReadOptions.builder(dir.resolve("reports/summary.csv").toFile()).build());
+    assertThat(summary.columnNames().indexOf("tap")).isEqualTo(summary.columnNames().indexOf("head") + 1);
+    for (int i = 0; i < summary.rowCount(); i++) {
+      assertThat(summary.stringColumn("tap").get(i)).isEqualTo(
+          runs.get(summary.stringColumn("run").get(i))[0].getAsJsonObject("hyperparameters").get("tap").getAsString());
+    }
     double top = bestOfTap.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     assertThat(bestOfTap.get(taps.stringColumn("tap").get(0))).isEqualTo(top);
     String html = Files.readString(dir.resolve("reports/index.html"));
     assertThat(html).contains("Accuracy by tap").contains("Best validation accuracy by tap");
+    String runsTable = html.substring(html.indexOf("<table id=\"summary\""), html.indexOf("</table>", html.indexOf("<table id=\"summary\"")));
+    assertThat(runsTable).contains("<th>tap</th>").contains(">features.1+features.2<");
     String verdict = html.substring(html.indexOf("id=\"verdict\""), html.indexOf("</section>", html.indexOf("id=\"verdict\"")));
     assertThat(verdict).contains("Features by depth");
     if (!taps.stringColumn("tap").get(0).equals("features.2")) assertThat(verdict).contains("held-out test split");
