@@ -29,7 +29,8 @@ tree; --list-taps prints them). The deepest tap comes FIRST (it is the default
 features, what finetune and a reader of one output use), then the others from
 shallow to deep; the card's "taps" lists them in that order with their dims,
 and the probe holds every tap's known answer ("probe"."taps"). Modules after
-the deepest tap are not part of the export.
+the deepest tap are not part of the export. inception_v3's trainable file still
+returns (features, aux) in training mode when the taps reach Mixed_6e.
 
 Examples:
   /usr/bin/python3 tools/export_backbone.py --model resnet18 --out backbones/
@@ -192,6 +193,59 @@ class TapNet(nn.Module):
         return [outs[i] for i in self.order]
 
 
+class InceptionPrep(nn.Module):
+    """inception_v3's input transform (torchvision's _transform_input; a no-op unless its
+    ImageNet weights asked for it), the first step of its forward pass."""
+
+    def __init__(self, transform_input: bool):
+        super().__init__()
+        self.transform_input = transform_input
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.transform_input:
+            x_ch0 = torch.unsqueeze(x[:, 0], 1) * (0.229 / 0.5) + (0.485 - 0.5) / 0.5
+            x_ch1 = torch.unsqueeze(x[:, 1], 1) * (0.224 / 0.5) + (0.456 - 0.5) / 0.5
+            x_ch2 = torch.unsqueeze(x[:, 2], 1) * (0.225 / 0.5) + (0.406 - 0.5) / 0.5
+            x = torch.cat((x_ch0, x_ch1, x_ch2), 1)
+        return x
+
+
+class InceptionTapsTrainable(nn.Module):
+    """The trainable file of inception_v3 with taps: in eval mode the taps' list, as TapNet; in
+    training mode, when the taps reach Mixed_6e (whose output the auxiliary branch reads), the
+    tuple (deepest tap, auxiliary features [N,768]) that the one-output export returns, so that
+    finetune trains the same two heads; the deepest tap gets the dropout torchvision applies
+    before its classifier when it is Mixed_7c."""
+
+    def __init__(self, prep: nn.Module, segments: nn.ModuleList, is_tap: List[bool], order: List[int],
+                 aux_at: int, aux: nn.Module, dropout: nn.Module, final_dropout: bool):
+        super().__init__()
+        self.prep = prep
+        self.segments = segments
+        self.is_tap = is_tap
+        self.order = order
+        self.aux_at = aux_at
+        self.aux = aux
+        self.dropout = dropout
+        self.final_dropout = final_dropout
+
+    def forward(self, x: torch.Tensor) -> Union[List[torch.Tensor], Tuple[torch.Tensor, torch.Tensor]]:
+        x = self.prep(x)
+        outs: List[torch.Tensor] = []
+        aux = x
+        for i, seg in enumerate(self.segments):
+            x = seg(x)
+            if self.is_tap[i]:
+                outs.append(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+            if i == self.aux_at and self.training:
+                aux = self.aux(x)
+        ordered = [outs[j] for j in self.order]
+        if self.training and self.aux_at >= 0:
+            first = self.dropout(ordered[0]) if self.final_dropout else ordered[0]
+            return first, aux
+        return ordered
+
+
 def tap_points(name: str, m: nn.Module) -> List[Tuple[str, nn.Module]]:
     """The modules a tap may name, in forward order, as (dotted name in the torchvision module
     tree, module). Running them one after the other is the model's own forward pass up to its
@@ -233,6 +287,41 @@ def build_taps(name: str, m: nn.Module, taps: List[str]) -> Tuple[TapNet, List[s
             break
     order = [len(taps) - 1] + list(range(len(taps) - 1))
     return TapNet(nn.Identity(), nn.ModuleList(segments), order), [taps[i] for i in order]
+
+
+def build_inception_taps(m: nn.Module, taps: List[str]) -> Tuple[nn.Module, nn.Module, List[str]]:
+    """inception_v3's (inference, trainable) modules with taps, sharing their parameters: the
+    segments end at each tap and, for the auxiliary branch, at Mixed_6e."""
+    points = tap_points("inception_v3", m)
+    names = [n for n, _ in points]
+    deepest = max(names.index(t) for t in taps)
+    aux_point = names.index("Mixed_6e")
+    reaches_aux = deepest >= aux_point
+    segments, current, is_tap = [], [], []
+    aux_at = -1
+    for k, (n, c) in enumerate(points[: deepest + 1]):
+        current.append(c)
+        if n in taps or (reaches_aux and k == aux_point):
+            segments.append(nn.Sequential(*current))
+            is_tap.append(n in taps)
+            if k == aux_point and reaches_aux:
+                aux_at = len(segments) - 1
+            current = []
+    order = [len(taps) - 1] + list(range(len(taps) - 1))
+    prep = InceptionPrep(bool(m.transform_input))
+    mods = nn.ModuleList(segments)
+    # inference: only the tap segments' outputs, pooled (a Mixed_6e boundary that is no tap is merged)
+    inf_segments, cur = [], []
+    for seg, tap in zip(segments, is_tap):
+        cur.append(seg)
+        if tap:
+            inf_segments.append(nn.Sequential(*cur))
+            cur = []
+    inference = TapNet(prep, nn.ModuleList(inf_segments), order)
+    trainable = InceptionTapsTrainable(prep, mods, is_tap, order, aux_at,
+                                       m.AuxLogits if reaches_aux else nn.Identity(), m.dropout,
+                                       names[deepest] == "Mixed_7c")
+    return inference, trainable, [taps[i] for i in order]
 
 
 def list_taps(name: str) -> List[str]:
@@ -378,8 +467,8 @@ def build(name: str, weights: Optional[str] = None, cut: str = "fc", output: str
         if cut == "conv":
             raise SystemExit("error: --taps replaces --cut: name the conv modules to tap instead")
         if name == "inception_v3":
-            raise SystemExit("error: --taps is not supported for inception_v3 yet (its trainable file "
-                             "returns the auxiliary output in training mode); export it without --taps")
+            inference, trainable, ordered = build_inception_taps(m, parse_taps(name, m, taps))
+            return inference, trainable, desc, ordered
         tapnet, ordered = build_taps(name, m, parse_taps(name, m, taps))
         return tapnet, tapnet, desc, ordered
     if name == "inception_v3":
