@@ -96,7 +96,7 @@ def make_pristine():
     for k, name in CLASSES.items():
         for i in range(TRAIN_PER_CLASS + VAL_PER_CLASS, TRAIN_PER_CLASS + VAL_PER_CLASS + 25):
             Image.fromarray(data[k][i]).save(os.path.join(extra, f"{name}__{i:05d}.png"))
-    open(marker, "w").close()
+    open(os.path.join(PRISTINE, ".complete"), "w").close()
 
 
 def extract(step, *args, backbone=FIRST):

@@ -24,6 +24,9 @@ import dev.headstart.features.StoredKeys;
 import dev.headstart.io.Hashing;
 import dev.headstart.io.Json;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -120,8 +123,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       ContentHasher hasher = new ContentHasher(Runtime.getRuntime().availableProcessors());
       List<ImageEntry> files = new ArrayList<>();
       for (String split : dataset.splitNames()) files.addAll(dataset.split(split));
-      Listing listing = Listing.of(dataset,
-          hasher.hash(files, HashCache.read(store, conf, dataRoot), reporter.progress()), ex.maxPixels());
+      HashCache cache = HashCache.read(store, conf, dataRoot);
+      Listing listing = Listing.of(dataset, hasher.hash(files, cache, reporter.progress()), ex.maxPixels());
       if (ex.strict() && !listing.skipped().isEmpty()) throw strict(dataset, listing.skipped().get(0));
       double hashSeconds = (System.nanoTime() - h0) / 1e9;
       long k0 = System.nanoTime();
@@ -132,7 +135,10 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       Optional<Manifest> old = ManifestIO.readIfExists(store, conf);
       FingerprintInfo info = FingerprintInfo.read(dir, conf);
       if (jobs.isEmpty() && info != null && !ex.gc() && upToDate(old, fingerprint, listing, dataset)) {
-        HashCache.write(store, conf, dataRoot, listing.cacheEntries());
+        // an unchanged folder rewrites nothing: a file touched without a change only refreshes the cache
+        if (hasher.stats().filesRead() > 0 || listing.cacheEntries().size() != cache.size()) {
+          HashCache.write(store, conf, dataRoot, listing.cacheEntries());
+        }
         ContentHasher.Stats hs = hasher.stats();
         reporter.info("extract: %s is up to date (%d images, %d classes, fingerprint %s; listed in %.2f s, hashed"
             + " %d files, %.1f MB, in %.2f s); nothing to do", location, listing.images(), dataset.classes().size(),
@@ -165,9 +171,22 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       }
 
       // the listing: cache, then index, then the manifest that names the index (readers check the pair)
-      HashCache.write(store, conf, dataRoot, listing.cacheEntries());
+      // the cache and the index are independent files: written side by side
+      CompletableFuture<Void> cacheWritten = CompletableFuture.runAsync(() -> {
+        try {
+          HashCache.write(store, conf, dataRoot, listing.cacheEntries());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
       List<IndexEntry> index = listing.index();
       StoreIndex.write(store, conf, index);
+      try {
+        cacheWritten.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof UncheckedIOException u) throw u.getCause();
+        throw e;
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       ContentHasher.Stats hs = hasher.stats();
       int imagesRun = outcome == null ? 0 : outcome.imagesRun();

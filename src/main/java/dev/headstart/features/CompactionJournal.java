@@ -1,11 +1,7 @@
 package dev.headstart.features;
 
 import com.google.gson.JsonParseException;
-import dev.headstart.io.Json;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -23,15 +19,9 @@ import org.apache.hadoop.fs.Path;
 public record CompactionJournal(String fingerprintDir, List<String> oldParts, List<String> newParts) {
   public static CompactionJournal read(Path store, Configuration conf) throws IOException {
     Path file = FeatureStoreLayout.compactionJournal(store);
-    String text;
-    try (InputStream in = HadoopFs.fileSystem(file, conf).open(file)) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (FileNotFoundException e) {
-      return null;
-    }
     try {
-      CompactionJournal j = Json.GSON.fromJson(text, CompactionJournal.class);
-      if (j == null || j.oldParts() == null || j.newParts() == null || j.fingerprintDir() == null) {
+      CompactionJournal j = HadoopFs.readJson(file, CompactionJournal.class, conf);
+      if (j != null && (j.oldParts() == null || j.newParts() == null || j.fingerprintDir() == null)) {
         throw new JsonParseException("fields missing");
       }
       return j;

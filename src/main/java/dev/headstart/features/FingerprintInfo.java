@@ -1,11 +1,7 @@
 package dev.headstart.features;
 
 import com.google.gson.JsonParseException;
-import dev.headstart.io.Json;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -34,14 +30,8 @@ public record FingerprintInfo(String fingerprint, Map<String, Object> backbone, 
 
   public static FingerprintInfo read(Path dir, Configuration conf) throws IOException {
     Path file = FeatureStoreLayout.fingerprintInfo(dir);
-    String text;
-    try (InputStream in = HadoopFs.fileSystem(file, conf).open(file)) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (FileNotFoundException e) {
-      return null;
-    }
     try {
-      return Json.GSON.fromJson(text, FingerprintInfo.class);
+      return HadoopFs.readJson(file, FingerprintInfo.class, conf);
     } catch (JsonParseException e) {
       throw new FeatureStoreException(file + " is not readable (" + e.getMessage() + "): delete the folder "
           + dir + " and rerun ./extract", e);

@@ -61,6 +61,20 @@ public final class HadoopFs {
   }
 
   /**
+   * Reads a JSON file through the FileSystem API into {@code type}; null when there is no such
+   * file. Text that is not that JSON throws Gson's JsonParseException, for the caller to name.
+   */
+  public static <T> T readJson(Path file, Class<T> type, Configuration conf) throws IOException {
+    String text;
+    try (java.io.InputStream in = fileSystem(file, conf).open(file)) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (java.io.FileNotFoundException e) {
+      return null;
+    }
+    return Json.GSON.fromJson(text, type);
+  }
+
+  /**
    * Writes value as JSON (and a newline) to file so that a reader never sees half of it: through
    * java.nio's atomic rename on a local disk, elsewhere a hidden temporary file renamed over it
    * (object stores and HDFS cannot rename over an existing file; the window is one call wide).

@@ -15,7 +15,7 @@ import java.util.Map;
  * (feature count, no NaN); a hash listed twice (the same bytes at two paths) fills both; a row
  * seen twice fills its slot once.
  */
-final class JoinCollector implements RowSink {
+final class JoinCollector extends RowBuffer {
   /** The most floats one Java array holds; a split beyond it cannot be one contiguous array. */
   static final long MAX_FLOATS = Integer.MAX_VALUE - 8;
 
@@ -53,11 +53,6 @@ final class JoinCollector implements RowSink {
   // content hash -> (target, entry) pairs, flattened
   private final Map<String, int[]> destinations = new HashMap<>();
 
-  private final float[][] scratch;
-  private final int[] count;
-  private String hash;
-  private int view;
-  private boolean nan;
   private String currentFile;
 
   /** splits: name -> entries in index order; views: k, the augmented views per image kept for keepViews. */
@@ -67,6 +62,7 @@ final class JoinCollector implements RowSink {
 
   /** As above, for the feature columns of widths columnDims, concatenated in that order. */
   JoinCollector(Map<String, List<IndexEntry>> splits, int[] columnDims, String keepViews, int views) {
+    super(columnDims.length);
     this.columnDims = columnDims.clone();
     this.offsets = new int[columnDims.length];
     int total = 0;
@@ -75,9 +71,6 @@ final class JoinCollector implements RowSink {
       total += columnDims[c];
     }
     this.dim = total;
-    this.scratch = new float[columnDims.length][];
-    for (int c = 0; c < columnDims.length; c++) scratch[c] = new float[columnDims[c]];
-    this.count = new int[columnDims.length];
     this.targets = new Target[splits.size()];
     int t = 0;
     for (Map.Entry<String, List<IndexEntry>> s : splits.entrySet()) {
@@ -100,32 +93,7 @@ final class JoinCollector implements RowSink {
   }
 
   @Override
-  public void startRow() {
-    Arrays.fill(count, 0);
-    hash = null;
-    view = 0;
-    nan = false;
-  }
-
-  @Override
-  public void contentHash(String h) {
-    hash = h;
-  }
-
-  @Override
-  public void view(int v) {
-    view = v;
-  }
-
-  @Override
-  public void addFloat(int column, float v) {
-    if (count[column] == scratch[column].length) scratch[column] = Arrays.copyOf(scratch[column], count[column] * 2);
-    scratch[column][count[column]++] = v;
-    if (v != v) nan = true;
-  }
-
-  @Override
-  public void endRow() {
+  void row(String hash, int view, float[][] values, int[] counts) {
     int[] dest = destinations.get(hash);
     if (dest == null) return; // not in the listing: kept for other listings until --gc
     for (int k = 0; k < dest.length; k += 2) {
@@ -133,23 +101,25 @@ final class JoinCollector implements RowSink {
       if (view >= target.rowsPerEntry) continue;
       int row = dest[k + 1] * target.rowsPerEntry + view;
       if (target.filled.get(row)) continue;
-      check(target.entries.get(dest[k + 1]));
-      for (int c = 0; c < scratch.length; c++) {
-        System.arraycopy(scratch[c], 0, target.features, row * dim + offsets[c], columnDims[c]);
+      check(target.entries.get(dest[k + 1]), hash, view, values, counts);
+      for (int c = 0; c < values.length; c++) {
+        System.arraycopy(values[c], 0, target.features, row * dim + offsets[c], columnDims[c]);
       }
       target.filled.set(row);
     }
   }
 
-  private void check(IndexEntry e) {
+  private void check(IndexEntry e, String hash, int view, float[][] values, int[] counts) {
     String where = "the row of '" + e.path() + "' (content " + hash.substring(0, Math.min(12, hash.length()))
         + ", view " + view + ") in " + currentFile;
-    for (int c = 0; c < count.length; c++) {
-      if (count[c] != columnDims[c]) {
-        throw new FeatureStoreException(where + " has " + count[c] + " features" + (count.length > 1 ? " in feature"
-            + " column " + (c + 1) + " of " + count.length : "") + ", the manifest says " + columnDims[c]
+    boolean nan = false;
+    for (int c = 0; c < counts.length; c++) {
+      if (counts[c] != columnDims[c]) {
+        throw new FeatureStoreException(where + " has " + counts[c] + " features" + (counts.length > 1 ? " in feature"
+            + " column " + (c + 1) + " of " + counts.length : "") + ", the manifest says " + columnDims[c]
             + ": the fingerprint folder mixes features of different backbones; delete it and rerun ./extract");
       }
+      for (int i = 0; i < counts[c]; i++) nan |= values[c][i] != values[c][i];
     }
     if (nan) {
       throw new FeatureStoreException(where + " has NaN features: the backbone produced NaN for this"

@@ -127,9 +127,9 @@ public final class StoreGc {
   /** Counts a part's rows and those that stay (live hash, key not already seen in an earlier part). */
   private long[] count(Path part, Set<String> live, Set<String> seen) throws IOException {
     long[] counts = new long[2];
-    FeatureParts.scan(part, conf, new KeySink() {
+    FeatureParts.scan(part, conf, new RowBuffer(0) {
       @Override
-      void row(String hash, int view) {
+      void row(String hash, int view, float[][] values, int[] lengths) {
         counts[0]++;
         if (live.contains(hash) && seen.add(hash + ':' + view)) counts[1]++;
       }
@@ -149,9 +149,9 @@ public final class StoreGc {
     FeaturePartWriter[] current = {null};
     try {
       for (Path old : oldParts) {
-        FeatureParts.scan(old, conf, new FeatureSink(columns.size()) {
+        FeatureParts.scan(old, conf, new RowBuffer(columns.size()) {
           @Override
-          void row(String hash, int view, float[][] features) {
+          void row(String hash, int view, float[][] values, int[] counts) {
             if (!live.contains(hash) || !seen.add(hash + ':' + view)) return;
             try {
               if (current[0] == null || current[0].rows() >= partRows) {
@@ -160,8 +160,9 @@ public final class StoreGc {
                     conf, fingerprint, null, tapColumns);
                 writers.add(current[0]);
               }
-              current[0].write(new StoredRow(hash, view, features[0],
-                  java.util.Arrays.copyOfRange(features, 1, features.length)));
+              float[][] taps = new float[values.length - 1][];
+              for (int c = 1; c < values.length; c++) taps[c - 1] = Arrays.copyOf(values[c], counts[c]);
+              current[0].write(new StoredRow(hash, view, Arrays.copyOf(values[0], counts[0]), taps));
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
@@ -194,82 +195,5 @@ public final class StoreGc {
   private String fingerprintOf(Path dir) throws IOException {
     FingerprintInfo info = FingerprintInfo.read(dir, conf);
     return info == null ? null : info.fingerprint();
-  }
-
-  /** A sink that sees keys only. */
-  private abstract static class KeySink implements RowSink {
-    private String hash;
-    private int view;
-
-    abstract void row(String hash, int view);
-
-    @Override
-    public void startRow() {
-      hash = null;
-      view = 0;
-    }
-
-    @Override
-    public void contentHash(String h) {
-      hash = h;
-    }
-
-    @Override
-    public void view(int v) {
-      view = v;
-    }
-
-    @Override
-    public void addFloat(int column, float value) {}
-
-    @Override
-    public void endRow() {
-      row(hash, view);
-    }
-  }
-
-  /** A sink that sees whole rows: every feature column asked for, in that order. */
-  private abstract static class FeatureSink implements RowSink {
-    private String hash;
-    private int view;
-    private final float[][] values;
-    private final int[] count;
-
-    FeatureSink(int columns) {
-      values = new float[columns][64];
-      count = new int[columns];
-    }
-
-    abstract void row(String hash, int view, float[][] features);
-
-    @Override
-    public void startRow() {
-      hash = null;
-      view = 0;
-      Arrays.fill(count, 0);
-    }
-
-    @Override
-    public void contentHash(String h) {
-      hash = h;
-    }
-
-    @Override
-    public void view(int v) {
-      view = v;
-    }
-
-    @Override
-    public void addFloat(int column, float value) {
-      if (count[column] == values[column].length) values[column] = Arrays.copyOf(values[column], count[column] * 2);
-      values[column][count[column]++] = value;
-    }
-
-    @Override
-    public void endRow() {
-      float[][] row = new float[values.length][];
-      for (int c = 0; c < row.length; c++) row[c] = Arrays.copyOf(values[c], count[c]);
-      row(hash, view, row);
-    }
   }
 }

@@ -29,31 +29,9 @@ public final class StoredKeys {
     FileSystem fs = HadoopFs.fileSystem(store, conf);
     Map<String, Long> views = new HashMap<>();
     long[] rows = {0};
-    RowSink sink = new RowSink() {
-      String hash;
-      int view;
-
+    RowSink sink = new RowBuffer(0) {
       @Override
-      public void startRow() {
-        hash = null;
-        view = 0;
-      }
-
-      @Override
-      public void contentHash(String h) {
-        hash = h;
-      }
-
-      @Override
-      public void view(int v) {
-        view = v;
-      }
-
-      @Override
-      public void addFloat(int column, float value) {}
-
-      @Override
-      public void endRow() {
+      void row(String hash, int view, float[][] values, int[] counts) {
         if (view >= 0 && view <= MAX_VIEWS) views.merge(hash, 1L << view, (a, b) -> a | b);
         rows[0]++;
       }
