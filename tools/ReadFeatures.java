@@ -15,15 +15,25 @@ import java.sql.Statement;
  *     tools/ReadFeatures.java work/features
  * </pre>
  *
- * Used by tools/arch_matrix.py. The column layout (src/main/java/dev/headstart/features/
- * FeatureSchema.java) lives in {@link #query} only: if paths or labels move into an index
- * file, that is the one place to change.
+ * Used by tools/arch_matrix.py. The store's layout (src/main/java/dev/headstart/features/
+ * FeatureStoreLayout.java: index.parquet joined with the rows of the manifest's features_dir by
+ * content hash) lives in {@link #query} only.
  */
 public final class ReadFeatures {
-  /** The one SQL statement that knows the schema: rows of (path, features). */
-  static String query(Path store) {
-    String glob = store.toAbsolutePath().resolve("**").resolve("*.parquet").toString().replace("'", "''");
-    return "SELECT path, features FROM read_parquet('" + glob + "') WHERE view = 0 ORDER BY path";
+  /** The one SQL statement that knows the layout: rows of (path, features) of the current listing. */
+  static String query(Path store) throws java.io.IOException {
+    String manifest = Files.readString(store.resolve("manifest.json"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"features_dir\"\\s*:\\s*\"([^\"]+)\"")
+        .matcher(manifest);
+    if (!m.find()) throw new IllegalStateException(store + "/manifest.json names no features_dir: rerun ./extract");
+    String index = sql(store.toAbsolutePath().resolve("index.parquet"));
+    String rows = sql(store.toAbsolutePath().resolve(m.group(1)).resolve("*.parquet"));
+    return "SELECT i.path, f.features FROM read_parquet('" + index + "') i JOIN read_parquet('" + rows + "') f"
+        + " ON f.content_hash = i.content_hash WHERE f.view = 0 ORDER BY i.path";
+  }
+
+  private static String sql(Path p) {
+    return p.toString().replace("'", "''");
   }
 
   public static void main(String[] args) throws Exception {
