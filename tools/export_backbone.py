@@ -22,6 +22,16 @@ Writes three files into --out:
   <name>.json          the model card (keys read by the Java side), including
                        "probe": a known-answer test (see below).
 
+Taps (--taps layer2,layer3,layer4): features from several depths in one forward
+pass. The files' forward then returns a LIST of [N,C] tensors, each the global
+average pool of one named module's output (names from the torchvision module
+tree; --list-taps prints them). The deepest tap comes FIRST (it is the default
+features, what finetune and a reader of one output use), then the others from
+shallow to deep; the card's "taps" lists them in that order with their dims,
+and the probe holds every tap's known answer ("probe"."taps"). Modules after
+the deepest tap are not part of the export. inception_v3's trainable file still
+returns (features, aux) in training mode when the taps reach Mixed_6e.
+
 Examples:
   /usr/bin/python3 tools/export_backbone.py --model resnet18 --out backbones/
   /usr/bin/python3 tools/export_backbone.py --model vgg16 --cut conv --out b/
@@ -29,6 +39,9 @@ Examples:
         --weights IMAGENET1K_V2 --out b/          # needs network (or cache)
   /usr/bin/python3 tools/export_backbone.py --model mobilenet_v3_small \
         --weights my_state_dict.pth --input-size 64 --resize 64 --out b/
+  /usr/bin/python3 tools/export_backbone.py --model resnet18 \
+        --taps layer2,layer3,layer4 --name resnet18_taps --out b/
+  /usr/bin/python3 tools/export_backbone.py --model vgg16 --list-taps
 
 Probe (card key "probe"): on some CPUs libtorch's oneDNN computes frozen
 convolution graphs wrongly, so every card carries a known answer that the Java
@@ -160,6 +173,163 @@ class TinyCNN(nn.Module):
         return self.fc(x)
 
 
+# ---------------------------------------------------------------- taps
+class TapNet(nn.Module):
+    """Runs `segments` in order; after each, the global average pool of its output is one
+    tap's features. Returns them as a list, reordered by `order` (the deepest tap first)."""
+
+    def __init__(self, prep: nn.Module, segments: nn.ModuleList, order: List[int]):
+        super().__init__()
+        self.prep = prep
+        self.segments = segments
+        self.order = order
+
+    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+        x = self.prep(x)
+        outs: List[torch.Tensor] = []
+        for seg in self.segments:
+            x = seg(x)
+            outs.append(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+        return [outs[i] for i in self.order]
+
+
+class InceptionPrep(nn.Module):
+    """inception_v3's input transform (torchvision's _transform_input; a no-op unless its
+    ImageNet weights asked for it), the first step of its forward pass."""
+
+    def __init__(self, transform_input: bool):
+        super().__init__()
+        self.transform_input = transform_input
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.transform_input:
+            x_ch0 = torch.unsqueeze(x[:, 0], 1) * (0.229 / 0.5) + (0.485 - 0.5) / 0.5
+            x_ch1 = torch.unsqueeze(x[:, 1], 1) * (0.224 / 0.5) + (0.456 - 0.5) / 0.5
+            x_ch2 = torch.unsqueeze(x[:, 2], 1) * (0.225 / 0.5) + (0.406 - 0.5) / 0.5
+            x = torch.cat((x_ch0, x_ch1, x_ch2), 1)
+        return x
+
+
+class InceptionTapsTrainable(nn.Module):
+    """The trainable file of inception_v3 with taps: in eval mode the taps' list, as TapNet; in
+    training mode, when the taps reach Mixed_6e (whose output the auxiliary branch reads), the
+    tuple (deepest tap, auxiliary features [N,768]) that the one-output export returns, so that
+    finetune trains the same two heads; the deepest tap gets the dropout torchvision applies
+    before its classifier when it is Mixed_7c."""
+
+    def __init__(self, prep: nn.Module, segments: nn.ModuleList, is_tap: List[bool], order: List[int],
+                 aux_at: int, aux: nn.Module, dropout: nn.Module, final_dropout: bool):
+        super().__init__()
+        self.prep = prep
+        self.segments = segments
+        self.is_tap = is_tap
+        self.order = order
+        self.aux_at = aux_at
+        self.aux = aux
+        self.dropout = dropout
+        self.final_dropout = final_dropout
+
+    def forward(self, x: torch.Tensor) -> Union[List[torch.Tensor], Tuple[torch.Tensor, torch.Tensor]]:
+        x = self.prep(x)
+        outs: List[torch.Tensor] = []
+        aux = x
+        for i, seg in enumerate(self.segments):
+            x = seg(x)
+            if self.is_tap[i]:
+                outs.append(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+            if i == self.aux_at and self.training:
+                aux = self.aux(x)
+        ordered = [outs[j] for j in self.order]
+        if self.training and self.aux_at >= 0:
+            first = self.dropout(ordered[0]) if self.final_dropout else ordered[0]
+            return first, aux
+        return ordered
+
+
+def tap_points(name: str, m: nn.Module) -> List[Tuple[str, nn.Module]]:
+    """The modules a tap may name, in forward order, as (dotted name in the torchvision module
+    tree, module). Running them one after the other is the model's own forward pass up to its
+    global pool: resnet's and inception's children, the children of `features` elsewhere."""
+    if name.startswith("resnet"):
+        return [(n, c) for n, c in m.named_children() if n not in ("avgpool", "fc")]
+    if name == "inception_v3":
+        # AuxLogits is a side branch (training only); the rest of the children run in order
+        return [(n, c) for n, c in m.named_children() if n not in ("AuxLogits", "avgpool", "dropout", "fc")]
+    return [("features." + n, c) for n, c in m.features.named_children()]
+
+
+def parse_taps(name: str, m: nn.Module, spec: str) -> List[str]:
+    """The requested taps in forward order; an unknown name lists the valid ones."""
+    points = [n for n, _ in tap_points(name, m)]
+    wanted = [t.strip() for t in spec.split(",") if t.strip()]
+    if not wanted:
+        raise SystemExit("error: --taps is empty; give module names such as " + ",".join(points[-3:]))
+    for t in wanted:
+        if t not in points:
+            raise SystemExit(f"error: --taps: {name} has no module '{t}'; valid taps (shallow to deep): "
+                             + ", ".join(points))
+    if len(set(wanted)) != len(wanted):
+        raise SystemExit(f"error: --taps names a module twice: {spec}")
+    return sorted(wanted, key=points.index)
+
+
+def build_taps(name: str, m: nn.Module, taps: List[str]) -> Tuple[TapNet, List[str]]:
+    """A TapNet over m's modules up to the deepest tap; returns it and the taps in output order
+    (deepest first, then the others shallow to deep)."""
+    points = tap_points(name, m)
+    segments, current = [], []
+    for n, c in points:
+        current.append(c)
+        if n in taps:
+            segments.append(nn.Sequential(*current))
+            current = []
+        if len(segments) == len(taps):
+            break
+    order = [len(taps) - 1] + list(range(len(taps) - 1))
+    return TapNet(nn.Identity(), nn.ModuleList(segments), order), [taps[i] for i in order]
+
+
+def build_inception_taps(m: nn.Module, taps: List[str]) -> Tuple[nn.Module, nn.Module, List[str]]:
+    """inception_v3's (inference, trainable) modules with taps, sharing their parameters: the
+    segments end at each tap and, for the auxiliary branch, at Mixed_6e."""
+    points = tap_points("inception_v3", m)
+    names = [n for n, _ in points]
+    deepest = max(names.index(t) for t in taps)
+    aux_point = names.index("Mixed_6e")
+    reaches_aux = deepest >= aux_point
+    segments, current, is_tap = [], [], []
+    aux_at = -1
+    for k, (n, c) in enumerate(points[: deepest + 1]):
+        current.append(c)
+        if n in taps or (reaches_aux and k == aux_point):
+            segments.append(nn.Sequential(*current))
+            is_tap.append(n in taps)
+            if k == aux_point and reaches_aux:
+                aux_at = len(segments) - 1
+            current = []
+    order = [len(taps) - 1] + list(range(len(taps) - 1))
+    prep = InceptionPrep(bool(m.transform_input))
+    mods = nn.ModuleList(segments)
+    # inference: only the tap segments' outputs, pooled (a Mixed_6e boundary that is no tap is merged)
+    inf_segments, cur = [], []
+    for seg, tap in zip(segments, is_tap):
+        cur.append(seg)
+        if tap:
+            inf_segments.append(nn.Sequential(*cur))
+            cur = []
+    inference = TapNet(prep, nn.ModuleList(inf_segments), order)
+    trainable = InceptionTapsTrainable(prep, mods, is_tap, order, aux_at,
+                                       m.AuxLogits if reaches_aux else nn.Identity(), m.dropout,
+                                       names[deepest] == "Mixed_7c")
+    return inference, trainable, [taps[i] for i in order]
+
+
+def list_taps(name: str) -> List[str]:
+    m = _construct(name)
+    _remove_head(name, m, "fc")
+    return [n for n, _ in tap_points(name, m)]
+
+
 # ---------------------------------------------------------------- building
 def _construct(name: str) -> nn.Module:
     if name == "tiny_cnn":
@@ -203,6 +373,28 @@ def _clean_state_dict(obj) -> Dict[str, torch.Tensor]:
     return {(k[7:] if k.startswith("module.") else k): v for k, v in obj.items()}
 
 
+def _scripted_state_dict(name: str, path: str) -> Optional[Dict[str, torch.Tensor]]:
+    """The weights of a TorchScript file this script wrote (a <name>-trainable.pt, e.g. to export
+    it again with --taps), renamed to the torchvision model's keys; None for a plain state dict.
+    Only the unfrozen file has parameters: a frozen <name>.pt holds constants."""
+    try:
+        m = torch.jit.load(path, map_location="cpu")
+    except Exception:  # not TorchScript: a pickled state dict
+        return None
+    sd = m.state_dict()
+    if not sd:
+        raise SystemExit(f"error: {path} is a frozen TorchScript file without parameters; pass its "
+                         "-trainable.pt twin (or a state dict) as --weights")
+    out = {}
+    for k, v in sd.items():
+        if k.startswith("body.") and not name.startswith("resnet"):  # MapPool(m.features)
+            k = "features." + k[len("body."):]
+        elif k.startswith("m."):  # ChannelsLast/inception wrappers
+            k = k[len("m."):]
+        out[k] = v
+    return out
+
+
 def _sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -218,7 +410,9 @@ def load_weights(name: str, m: nn.Module, weights: Optional[str], removed: List[
     if os.path.isfile(weights) or weights.endswith((".pth", ".pt", ".bin", ".ckpt")):
         if not os.path.isfile(weights):
             raise SystemExit(f"error: weights file not found: {weights}")
-        sd = _clean_state_dict(torch.load(weights, map_location="cpu"))
+        sd = _scripted_state_dict(name, weights)
+        if sd is None:
+            sd = _clean_state_dict(torch.load(weights, map_location="cpu"))
         desc = f"file:{os.path.basename(weights)} sha256:{_sha256(weights)[:16]}"
     else:
         if name == "tiny_cnn":
@@ -253,8 +447,9 @@ def load_weights(name: str, m: nn.Module, weights: Optional[str], removed: List[
 
 
 def build(name: str, weights: Optional[str] = None, cut: str = "fc", output: str = "pooled",
-          seed: int = 0) -> Tuple[nn.Module, nn.Module, str]:
-    """Returns (inference module, trainable module, weights description).
+          seed: int = 0, taps: Optional[str] = None) -> Tuple[nn.Module, nn.Module, str, Optional[List[str]]]:
+    """Returns (inference module, trainable module, weights description, taps in output order
+    or None).
 
     The two modules share parameters; callers deep-copy before scripting."""
     if name not in MODELS:
@@ -266,10 +461,20 @@ def build(name: str, weights: Optional[str] = None, cut: str = "fc", output: str
     removed = _remove_head(name, m, cut)
     desc = load_weights(name, m, weights, removed)
 
+    if taps:
+        if output == "spatial":
+            raise SystemExit("error: --taps gives pooled features; drop --output spatial")
+        if cut == "conv":
+            raise SystemExit("error: --taps replaces --cut: name the conv modules to tap instead")
+        if name == "inception_v3":
+            inference, trainable, ordered = build_inception_taps(m, parse_taps(name, m, taps))
+            return inference, trainable, desc, ordered
+        tapnet, ordered = build_taps(name, m, parse_taps(name, m, taps))
+        return tapnet, tapnet, desc, ordered
     if name == "inception_v3":
         if output == "spatial":
             raise SystemExit("error: --output spatial is not supported for inception_v3")
-        return InceptionEval(m), InceptionFeatures(m), desc
+        return InceptionEval(m), InceptionFeatures(m), desc, None
     if output == "pooled":
         if cut == "conv":
             mod = ConvFlatten(m.features, m.avgpool)
@@ -289,7 +494,7 @@ def build(name: str, weights: Optional[str] = None, cut: str = "fc", output: str
         else:  # squeezenet, mobilenet_v3_small, tiny_cnn
             body = m.features
         mod = MapPool(body, pool=False)
-    return mod, mod, desc
+    return mod, mod, desc, None
 
 
 def _portable_inference_passes(frozen: torch.jit.ScriptModule) -> None:
@@ -314,10 +519,23 @@ class ChannelsLast(nn.Module):
         return y.contiguous()
 
 
+class ChannelsLastTaps(nn.Module):
+    """ChannelsLast for a TapNet: a list of pooled [N,C] features out, each contiguous."""
+
+    def __init__(self, m: nn.Module):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+        ys = self.m(x.contiguous(memory_format=torch.channels_last))
+        return [y.contiguous() for y in ys]
+
+
 def script_inference(mod: nn.Module, channels_last: bool = True) -> torch.jit.ScriptModule:
     mod = copy.deepcopy(mod).eval()
     if channels_last:
-        mod = ChannelsLast(mod.to(memory_format=torch.channels_last)).eval()
+        wrap = ChannelsLastTaps if isinstance(mod, TapNet) else ChannelsLast
+        mod = wrap(mod.to(memory_format=torch.channels_last)).eval()
     frozen = torch.jit.freeze(torch.jit.script(mod))
     _portable_inference_passes(frozen)
     kinds = {n.kind() for n in frozen.graph.nodes()}
@@ -351,11 +569,27 @@ class Bfloat16Compute(nn.Module):
         return y.float().contiguous()
 
 
+class Bfloat16ComputeTaps(nn.Module):
+    """Bfloat16Compute for a TapNet: every tap's features back in float32."""
+
+    def __init__(self, m: nn.Module, channels_last: bool = True):
+        super().__init__()
+        self.m = m
+        self.channels_last = channels_last
+
+    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        ys = self.m(x.to(torch.bfloat16))
+        return [y.float().contiguous() for y in ys]
+
+
 def script_bf16(mod: nn.Module, channels_last: bool = True) -> torch.jit.ScriptModule:
+    wrap = Bfloat16ComputeTaps if isinstance(mod, TapNet) else Bfloat16Compute
     m = copy.deepcopy(mod).eval().to(torch.bfloat16)
     if channels_last:
         m = m.to(memory_format=torch.channels_last)
-    frozen = torch.jit.freeze(torch.jit.script(Bfloat16Compute(m, channels_last)).eval())
+    frozen = torch.jit.freeze(torch.jit.script(wrap(m, channels_last)).eval())
     _portable_inference_passes(frozen)
     return frozen
 
@@ -377,17 +611,20 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
            input_size: Optional[int] = None, resize: Optional[int] = None, cut: str = "fc",
            output: str = "pooled", mean=None, std=None, weights_desc: Optional[str] = None,
            seed: int = 0, module: Optional[nn.Module] = None, verify_batch: int = 2,
-           quiet: bool = False, bf16: bool = False, channels_last: bool = True) -> dict:
+           quiet: bool = False, bf16: bool = False, channels_last: bool = True,
+           taps: Optional[str] = None) -> dict:
     """Export and verify. `module` (optional) replaces the built (inference == trainable)
-    module, e.g. for a model prepared in Python (make_fixtures uses build())."""
+    module, e.g. for a model prepared in Python (make_fixtures uses build()). `taps`: comma-
+    separated module names whose pooled outputs the files return (see the module docstring)."""
     torch.manual_seed(seed)
     if input_size is None:
         input_size = 299 if model == "inception_v3" else (32 if model == "tiny_cnn" else 224)
     if resize is None:
         resize = 36 if (model == "tiny_cnn" and input_size == 32) else default_resize(input_size)
     name = name or (model if cut == "fc" else f"{model}_conv") + ("_spatial" if output == "spatial" else "")
+    tap_names = None
     if module is None:
-        inf_mod, train_mod, desc = build(model, weights, cut, output, seed)
+        inf_mod, train_mod, desc, tap_names = build(model, weights, cut, output, seed, taps)
     else:
         inf_mod = train_mod = module
         desc = "random"
@@ -407,14 +644,15 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
     lf = torch.jit.load(os.path.join(out, inf_file))
     lt = torch.jit.load(os.path.join(out, train_file))
     with torch.no_grad():
-        eager = copy.deepcopy(inf_mod).eval()(x)
-        a = lf(x)
+        eager = as_list(copy.deepcopy(inf_mod).eval()(x))
+        a_all = as_list(lf(x))
         lt.eval()
-        b = lt(x)
-    assert isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
-    diff = (a - b).abs().max().item()
-    diff_eager = (a - eager).abs().max().item()
-    scale = max(1.0, a.abs().max().item())
+        b_all = as_list(lt(x))
+    assert len(a_all) == len(b_all) == len(eager) == (len(tap_names) if tap_names else 1)
+    a = a_all[0]
+    diff = max((u - v).abs().max().item() for u, v in zip(a_all, b_all))
+    diff_eager = max((u - v).abs().max().item() for u, v in zip(a_all, eager))
+    scale = max(1.0, max(u.abs().max().item() for u in a_all))
     if not quiet:
         print(f"[{name}] features {tuple(a.shape)}; max |frozen - trainable(eval)| = {diff:.3g}; "
               f"max |frozen - eager| = {diff_eager:.3g} (max |feature| {a.abs().max().item():.3g})")
@@ -423,7 +661,10 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
     lt.train()
     y = lt(x)
     aux_dim = None
-    if isinstance(y, tuple):
+    if isinstance(y, list):
+        y = torch.cat(y, 1)  # every tap gets gradients
+        a = torch.cat(a_all, 1)
+    elif isinstance(y, tuple):
         aux_dim = int(y[1].shape[1])
         y = y[0]
     assert y.shape == a.shape, (y.shape, a.shape)
@@ -441,7 +682,7 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
         bf16_file = f"{name}-bf16.pt"
         _save_atomic(script_bf16(inf_mod, channels_last), os.path.join(out, bf16_file))
         with torch.no_grad():
-            c = torch.jit.load(os.path.join(out, bf16_file))(x)
+            c = torch.cat(as_list(torch.jit.load(os.path.join(out, bf16_file))(x)), 1)
         rel = ((c - a).abs().mean() / a.abs().mean().clamp_min(1e-12)).item()
         if not quiet:
             print(f"[{name}] bf16: mean |bf16 - fp32| / mean |fp32| = {rel:.3g}")
@@ -454,7 +695,7 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
         "interpolation": "bilinear",
         "mean": [float(v) for v in (mean or IMAGENET_MEAN)],
         "std": [float(v) for v in (std or IMAGENET_STD)],
-        "feature_dim": int(a.shape[1]),
+        "feature_dim": int(a_all[0].shape[1]),
         "output": output,
         "inference_file": inf_file,
         "trainable_file": train_file,
@@ -465,11 +706,17 @@ def export(model: str, out: str, name: Optional[str] = None, weights: Optional[s
         "torch_version": torch.__version__,
         "exported_by": "tools/export_backbone.py",
     }
+    if tap_names:
+        # output order: the default (deepest) tap first, then the others shallow to deep
+        card["taps"] = [{"name": t, "dim": int(v.shape[1])} for t, v in zip(tap_names, a_all)]
     # ---- known-answer probe: float64 eager reference of the unfrozen module
     px = probe_input([PROBE_BATCH, 3, input_size, input_size], PROBE_SEED)
-    ref = reference_output(inf_mod, px)
+    refs = reference_outputs(inf_mod, px)
+    ref = refs[0]
     card["probe"] = make_probe(px, PROBE_SEED, ref,
                                f"float64 eager PyTorch {torch.__version__}, unfrozen weights")
+    if tap_names:
+        card["probe"]["taps"] = tap_probes(tap_names, refs)
     if not quiet:
         _print_probe_diffs(name, out, card, ref)
     write_json_atomic(os.path.join(out, f"{name}.json"), card)
@@ -538,9 +785,34 @@ def f32(v: float) -> float:
 
 def reference_output(mod: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """float64 eager forward of an unfrozen copy of `mod` in eval mode, pooled to [N,D]."""
+    return reference_outputs(mod, x)[0]
+
+
+def as_list(y) -> List[torch.Tensor]:
+    """A module's output as a list of tensors: a tapped module's list, else [the output]
+    (inception's training tuple is not an output list: its first element is the features)."""
+    if isinstance(y, list):
+        return y
+    return [y[0] if isinstance(y, tuple) else y]
+
+
+def reference_outputs(mod: nn.Module, x: torch.Tensor) -> List[torch.Tensor]:
+    """float64 eager forward of an unfrozen copy of `mod` in eval mode, each output pooled to
+    [N,D]: one per tap for a tapped module (in its output order), else one."""
     m = copy.deepcopy(mod).double().eval()
     with torch.no_grad():
-        return pool_output(m(x.double()))
+        return [pool_output(y) for y in as_list(m(x.double()))]
+
+
+def tap_probes(tap_names: List[str], refs: List[torch.Tensor]) -> List[dict]:
+    """Every tap's known answer, in output order (the first repeats the probe's own outputs)."""
+    out = []
+    for t, r in zip(tap_names, refs):
+        d = int(r.shape[1])
+        k = -(-d // PROBE_MAX_VALUES)
+        out.append({"name": t, "stride": k, "max_abs": f32(r.abs().max().item()),
+                    "outputs": [[f32(v) for v in row[::k].tolist()] for row in r]})
+    return out
 
 
 def make_probe(x: torch.Tensor, seed: int, ref: torch.Tensor, reference: str) -> dict:
@@ -564,7 +836,7 @@ def probe_diff(path: str, probe: dict, ref: torch.Tensor) -> float:
     m.eval()
     x = probe_input(probe["shape"], probe["seed"])
     with torch.no_grad():
-        y = pool_output(m(x)).double()
+        y = pool_output(as_list(m(x))[0]).double()
     return ((y - ref).abs().max() / max(probe["max_abs"], 1e-30)).item()
 
 
@@ -623,22 +895,25 @@ def add_probe(card_path: str, seed: int = PROBE_SEED) -> dict:
         m = m.double()
         m.eval()
         with torch.no_grad(), torch.jit.optimized_execution(False):
-            ref = pool_output(m(x.double())).double()
+            refs = [pool_output(y).double() for y in as_list(m(x.double()))]
         reference = (f"float64 eager PyTorch {torch.__version__}, unfrozen weights "
                      f"({card['trainable_file']}, TorchScript interpreter without graph optimization)")
     except Exception as e:  # a scripted module that cannot run in float64
         m = torch.jit.load(os.path.join(out, card["trainable_file"]))
         m.eval()
         with torch.no_grad(), torch.jit.optimized_execution(False):
-            ref = pool_output(m(x)).double()
+            refs = [pool_output(y).double() for y in as_list(m(x))]
         reference = (f"float32 PyTorch {torch.__version__}, unfrozen weights ({card['trainable_file']}; "
                      f"float64 failed: {type(e).__name__})")
         print(f"warning: {card_path}: {card['trainable_file']} does not run in float64 "
               f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); float32 reference")
+    ref = refs[0]
     if int(ref.shape[1]) != int(card["feature_dim"]):
         raise SystemExit(f"error: {card_path}: reference has {ref.shape[1]} features, card says "
                          f"{card['feature_dim']}")
     card["probe"] = make_probe(x, seed, ref, reference)
+    if card.get("taps"):
+        card["probe"]["taps"] = tap_probes([t["name"] for t in card["taps"]], refs)
     write_json_atomic(card_path, card)
     _print_probe_diffs(card["name"], out, card, ref)
     return card
@@ -653,6 +928,12 @@ def _save_atomic(mod, path):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", choices=MODELS, help="required unless --add-probe")
+    p.add_argument("--taps", metavar="NAME,NAME,...",
+                   help="also return the globally pooled outputs of these modules (names from the "
+                   "torchvision module tree, e.g. layer2,layer3,layer4 for resnet; --list-taps "
+                   "prints a model's), all in one forward pass; the deepest is the default features")
+    p.add_argument("--list-taps", action="store_true",
+                   help="print the module names --taps accepts for --model (shallow to deep) and exit")
     p.add_argument("--add-probe", metavar="CARD.json", nargs="+",
                    help="add (or recompute) the known-answer probe of existing model cards from their "
                    "trainable_file, rewriting only the .json; no other option is used")
@@ -685,12 +966,18 @@ def main(argv=None):
             add_probe(c)
             print(f"wrote the probe into {c}")
         return
+    if a.list_taps:
+        if not a.model:
+            p.error("--list-taps needs --model")
+        print("\n".join(list_taps(a.model)))
+        return
     if not a.model or not a.out:
         p.error("--model and --out are required (or --add-probe CARD.json)")
     ensure_hash_seed()
     torch.set_num_threads(min(2, torch.get_num_threads()))
     card = export(a.model, a.out, a.name, a.weights, a.input_size, a.resize, a.cut, a.output,
-                  a.mean, a.std, a.weights_desc, a.seed, bf16=a.bf16, channels_last=a.channels_last)
+                  a.mean, a.std, a.weights_desc, a.seed, bf16=a.bf16, channels_last=a.channels_last,
+                  taps=a.taps)
     print(dumps_rows_inline(card))
 
 

@@ -11,9 +11,14 @@
                [N,32,4,4]) exported through tools/export_backbone.py, and
                features_reference.json: tiny_cnn.pt features of 3 lossless
                preprocess images at Resize(36)/CenterCrop(32).
+               tiny_cnn_taps (--taps features.0,features.1,features.2, the same
+               weights) and taps_reference.json: for the same 3 inputs, each
+               block's output as eager PyTorch computes it (forward hooks on the
+               unwrapped TinyCNN, float64), averaged over h,w.
 
 Run from the repository root:  /usr/bin/python3 tools/make_fixtures.py
 """
+import copy
 import json
 import os
 import sys
@@ -179,6 +184,8 @@ def make_backbones():
     desc = "random (seeded; tools/make_fixtures.py)"
     eb.export("tiny_cnn", d, "tiny_cnn", weights=state, weights_desc=desc)
     eb.export("tiny_cnn", d, "tiny_cnn_spatial", weights=state, output="spatial", weights_desc=desc)
+    eb.export("tiny_cnn", d, "tiny_cnn_taps", weights=state, weights_desc=desc,
+              taps="features.0,features.1,features.2")
     os.remove(state)
 
     # reference features: lossless images only (JPEG decoders differ)
@@ -209,7 +216,36 @@ def make_backbones():
     with open(os.path.join(d, "features_reference.json"), "w") as f:
         json.dump(ref, f, indent=2)
         f.write("\n")
+    make_taps_reference(d, m, entries)
     print(f"backbones: -> {d}")
+
+
+def make_taps_reference(d, m, entries):
+    """taps_reference.json: every block's pooled output for the reference inputs, from the eager
+    TinyCNN itself (forward hooks, float64): an oracle independent of the exporter's TapNet."""
+    model = copy.deepcopy(m).double().eval()
+    caught = {}
+    names = ["features.0", "features.1", "features.2"]
+    for n in names:
+        model.get_submodule(n).register_forward_hook(
+            lambda mod, inp, out, n=n: caught.__setitem__(n, out.mean(dim=(2, 3))[0]))
+    images = []
+    for e in entries:
+        x = np.fromfile(os.path.join(d, e["input"]), dtype="<f4").reshape(1, 3, 32, 32)
+        with torch.no_grad():
+            model(torch.from_numpy(x).double())
+        images.append({"input": e["input"], "taps": {n: [float(v) for v in caught[n]] for n in names}})
+    ref = {
+        "backbone": "tiny_cnn_taps.pt", "model_card": "tiny_cnn_taps.json", "tolerance": 1e-5,
+        "taps": names,
+        "note": "for each input (raw little-endian float32 CHW [3,32,32], see features_reference.json), the "
+                "output of each block of the eager TinyCNN (same weights as tiny_cnn.pt), float64, averaged "
+                "over h and w; features.2 is also tiny_cnn.pt's output",
+        "images": images,
+    }
+    with open(os.path.join(d, "taps_reference.json"), "w") as f:
+        json.dump(ref, f, indent=2)
+        f.write("\n")
 
 
 def make_webp():

@@ -35,6 +35,10 @@ import picocli.CommandLine.Option;
       "killed extract keeps every part it finished. --gc removes the rows of images",
       "no longer listed.",
       "",
+      "A backbone exported with taps (tools/export_backbone.py --taps) gives every",
+      "tap's features in the same row, from one forward pass: `features` holds the",
+      "default (deepest) tap, `features_<tap>` the others; ./train --tap picks one.",
+      "",
       "Example: ./extract --data examples/fashion5/images --out work/features",
       ""
     })

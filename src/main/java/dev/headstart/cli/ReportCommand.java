@@ -30,6 +30,8 @@ import picocli.CommandLine.Option;
       "  confusion.csv  confusion matrices: best run and best finetune baseline",
       "  sweep.csv      the train stage's sweeps (sweep*.csv in the runs folder)",
       "  seeds.csv      settings run with several seeds: mean and sd of accuracy",
+      "  taps.csv       heads on two or more taps of a backbone (train.tap): the",
+      "                 best head of each tap; the verdict names the best depth",
       "  index.html     one page that opens offline: verdict (with the best head",
       "                 against the best finetune, paired by McNemar's test:",
       "                 better, worse or no clear difference), sortable table,",

@@ -34,6 +34,8 @@ import picocli.CommandLine.Option;
       "  ./train --lr 0.01 --epochs 40 --head mlp --hidden 256",
       "  ./train --sweep lr=0.1,0.01 wd=0,1e-4 head=linear,mlp",
       "      (8 runs, and a CSV in the runs folder ranking them)",
+      "  ./train --tap layer3                  (a backbone exported with --taps)",
+      "  ./train --sweep tap=layer2,layer3,layer4,layer3+layer4 lr=0.1,0.01",
       "  ./train --seeds 5   (seeds seed..seed+4: mean ± sd)",
       "  ./train --class-weights balanced --select-by balanced_accuracy",
       ""
@@ -44,6 +46,12 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--features", paramLabel = "DIR|URI",
       description = "Feature store to read (train.features; default: extract.out, where ./extract writes).")
   String features;
+
+  @Option(names = "--tap", paramLabel = "TAP[+TAP...]",
+      description = "Which output of a backbone exported with taps the head reads (train.tap): a tap name such as"
+          + " layer3, or several joined by '+' (concatenated); default: the deepest tap. The store's manifest.json"
+          + " lists its taps.")
+  String tap;
 
   @Option(names = "--runs", paramLabel = "DIR", description = "Folder that receives the run folders (train.runs).")
   String runs;
@@ -113,7 +121,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--sweep", paramLabel = "KEY=V1,V2", arity = "1..*",
       description = "Train every combination: e.g. --sweep lr=0.1,0.01 wd=0,1e-4 head=linear,mlp hidden=256,512x128."
-          + " Keys: any train key (wd, bs, ls are short for weight_decay, batch_size, label_smoothing).")
+          + " Keys: any train key (wd, bs, ls are short for weight_decay, batch_size, label_smoothing);"
+          + " tap=layer2,layer3,layer4 compares a backbone's depths.")
   List<String> sweep = new ArrayList<>();
 
   @Option(names = "--parallel", paramLabel = "N",
@@ -138,6 +147,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     config.override("train.features", features);
+    config.override("train.tap", tap);
     config.override("train.runs", runs);
     config.override("train.name", name);
     config.override("train.head", head);

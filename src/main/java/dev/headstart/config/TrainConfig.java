@@ -13,6 +13,9 @@ import java.util.Map;
  * the first StepLR period and stays stable).
  *
  * @param features the feature store to read; empty = extract.out
+ * @param tap which of a tapped backbone's outputs the head reads: a tap name (layer3), several
+ *     joined by '+' (layer3+layer4, concatenated), or empty for the default (deepest) tap. Its
+ *     own key because "features" already names the store
  * @param runs the folder that receives one run folder per training run
  * @param name the run's name; empty = derived from the settings
  * @param classifier head (linear or mlp), hidden layer sizes and dropout of the mlp head
@@ -40,6 +43,7 @@ import java.util.Map;
  */
 public record TrainConfig(
     String features,
+    String tap,
     String runs,
     String name,
     HeadSettings classifier,
@@ -58,7 +62,7 @@ public record TrainConfig(
     SelectBy selectBy,
     int seeds,
     LabelConflictPolicy labelConflicts) {
-  public static final TrainConfig DEFAULTS = new TrainConfig("", "runs", "",
+  public static final TrainConfig DEFAULTS = new TrainConfig("", "", "runs", "",
       new HeadSettings(HeadKind.LINEAR, List.of(256), 0.5), true,
       new OptimizerSettings(OptimizerKind.SGD, 0.01, 0.9, 0.0), 16, 25,
       new ScheduleSettings(SchedulerKind.STEP, 7, 0.1), 0.0, 0, 0, false, Map.of(), 0,

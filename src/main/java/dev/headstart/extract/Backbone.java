@@ -16,10 +16,10 @@ import java.util.Map;
  * {@link #forward(ImageBatch)} is lane 0. A lane is not thread-safe: one thread per lane.
  */
 public final class Backbone implements AutoCloseable {
-  private record Lane(Predictor<ImageBatch, float[][]> predictor, Device device, int model) {}
+  private record Lane(Predictor<ImageBatch, float[][][]> predictor, Device device, int model) {}
 
   private final BackboneSource source;
-  private final List<ZooModel<ImageBatch, float[][]>> models = new ArrayList<>();
+  private final List<ZooModel<ImageBatch, float[][][]>> models = new ArrayList<>();
   private final List<Lane> lanes = new ArrayList<>();
   private final Device device;
   private final String sha256;
@@ -29,7 +29,7 @@ public final class Backbone implements AutoCloseable {
   private String fileRole = "inference";
   private String fallback;
 
-  Backbone(BackboneSource source, ZooModel<ImageBatch, float[][]> model, Device device, String sha256,
+  Backbone(BackboneSource source, ZooModel<ImageBatch, float[][][]> model, Device device, String sha256,
       String precision) {
     this.source = source;
     this.device = device;
@@ -48,13 +48,19 @@ public final class Backbone implements AutoCloseable {
 
   /** Forward passes on a predictor of their own; close it when the thread is done. */
   public final class Session implements AutoCloseable {
-    private final Predictor<ImageBatch, float[][]> own;
+    private final Predictor<ImageBatch, float[][][]> own;
 
-    private Session(Predictor<ImageBatch, float[][]> own) {
+    private Session(Predictor<ImageBatch, float[][][]> own) {
       this.own = own;
     }
 
+    /** The default features of a batch. */
     public float[][] forward(ImageBatch batch) {
+      return forwardTaps(batch)[0];
+    }
+
+    /** Every output of a batch, as {@link Backbone#forwardTaps(int, ImageBatch)}. */
+    public float[][][] forwardTaps(ImageBatch batch) {
       try {
         return own.predict(batch);
       } catch (TranslateException e) {
@@ -69,7 +75,7 @@ public final class Backbone implements AutoCloseable {
   }
 
   /** Adds a model loaded on another device, with one lane; returns that lane's number. */
-  int addReplica(ZooModel<ImageBatch, float[][]> model, Device on) {
+  int addReplica(ZooModel<ImageBatch, float[][][]> model, Device on) {
     models.add(model);
     lanes.add(new Lane(model.newPredictor(), on, models.size() - 1));
     return lanes.size() - 1;
@@ -89,11 +95,25 @@ public final class Backbone implements AutoCloseable {
     return forward(0, batch);
   }
 
-  /** Features of a batch on a lane; only that lane's thread may call it. */
+  /** The default features of a batch on a lane; only that lane's thread may call it. */
   public float[][] forward(int lane, ImageBatch batch) {
+    return forwardTaps(lane, batch)[0];
+  }
+
+  /** Every output of a batch on lane 0. */
+  public float[][][] forwardTaps(ImageBatch batch) {
+    return forwardTaps(0, batch);
+  }
+
+  /**
+   * Every output of one forward pass on a lane, in the card's tap order ({@link
+   * ModelCard#outputs}): the default features first, then the other taps; one output for a
+   * backbone without taps. Only the lane's thread may call it.
+   */
+  public float[][][] forwardTaps(int lane, ImageBatch batch) {
     try {
-      float[][] out = lanes.get(lane).predictor().predict(batch);
-      if (out.length > 0) featureDim = out[0].length;
+      float[][][] out = lanes.get(lane).predictor().predict(batch);
+      if (out.length > 0 && out[0].length > 0) featureDim = out[0][0].length;
       return out;
     } catch (TranslateException e) {
       throw new IllegalStateException("forward pass of backbone " + source.uri() + " on "
@@ -180,6 +200,7 @@ public final class Backbone implements AutoCloseable {
     m.put("weights", source.card().weights());
     m.put("feature_dim", featureDim);
     m.put("output", source.card().output());
+    if (source.card().taps() != null) m.put("taps", source.card().taps());
     m.put("device", deviceText());
     m.put("precision", precision);
     m.put("probe", probe == null ? null : probe.describe());
@@ -197,6 +218,6 @@ public final class Backbone implements AutoCloseable {
   @Override
   public void close() {
     for (Lane l : lanes) l.predictor().close();
-    for (ZooModel<ImageBatch, float[][]> m : models) m.close();
+    for (ZooModel<ImageBatch, float[][][]> m : models) m.close();
   }
 }

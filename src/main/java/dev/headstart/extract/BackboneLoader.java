@@ -102,7 +102,7 @@ public final class BackboneLoader {
   static ModelCard defaultCard(String uri) {
     String name = uri.substring(uri.lastIndexOf('/') + 1);
     return new ModelCard(name, name, 224, 256, "bilinear", ModelCard.IMAGENET_MEAN,
-        ModelCard.IMAGENET_STD, 0, "pooled", null, null, null, "djl model zoo", null, "djl", null);
+        ModelCard.IMAGENET_STD, 0, "pooled", null, null, null, "djl model zoo", null, "djl", null, null);
   }
 
   /**
@@ -185,7 +185,7 @@ public final class BackboneLoader {
 
   /** The file the first device runs, on another GPU, checked against its known answer there too. */
   private static void addReplica(Backbone first, Device device) {
-    ZooModel<ImageBatch, float[][]> model = openModel(first.source(), first.file(), device);
+    ZooModel<ImageBatch, float[][][]> model = openModel(first.source(), first.file(), device);
     int lane = first.addReplica(model, device);
     ProbeResult r = KnownAnswer.check(first, lane, first.fileRoleName(), first.precision());
     if (r != null && !r.passed()) {
@@ -293,8 +293,8 @@ public final class BackboneLoader {
   }
 
   /** A TorchScript file as a features model (the unfrozen twin of a card without a probe). */
-  static ZooModel<ImageBatch, float[][]> loadFeatureModel(Path file, Device device) {
-    Criteria.Builder<ImageBatch, float[][]> builder = featureCriteria(device);
+  static ZooModel<ImageBatch, float[][][]> loadFeatureModel(Path file, Device device) {
+    Criteria.Builder<ImageBatch, float[][][]> builder = featureCriteria(device);
     modelLocation(builder, file);
     try {
       return builder.build().loadModel();
@@ -305,9 +305,9 @@ public final class BackboneLoader {
   }
 
   /** Image batches in, pooled features out, on a device. */
-  private static Criteria.Builder<ImageBatch, float[][]> featureCriteria(Device device) {
+  private static Criteria.Builder<ImageBatch, float[][][]> featureCriteria(Device device) {
     return Criteria.builder()
-        .setTypes(ImageBatch.class, float[][].class)
+        .setTypes(ImageBatch.class, float[][][].class)
         .optEngine(ENGINE)
         .optDevice(device)
         .optTranslator(new FeatureTranslator())
@@ -316,21 +316,21 @@ public final class BackboneLoader {
 
   private static Backbone open(BackboneSource source, Path file, Device device, String precision,
       String knownSha256) {
-    ZooModel<ImageBatch, float[][]> model = openModel(source, file, device);
+    ZooModel<ImageBatch, float[][][]> model = openModel(source, file, device);
     String sha = knownSha256 != null ? knownSha256 : sha256(source, file, model.getModelPath());
     Backbone backbone = new Backbone(source, model, device, sha, precision);
     probe(backbone);
     return backbone;
   }
 
-  private static ZooModel<ImageBatch, float[][]> openModel(BackboneSource source, Path file, Device device) {
-    Criteria.Builder<ImageBatch, float[][]> builder = featureCriteria(device);
+  private static ZooModel<ImageBatch, float[][][]> openModel(BackboneSource source, Path file, Device device) {
+    Criteria.Builder<ImageBatch, float[][][]> builder = featureCriteria(device);
     if (source.isModelZoo()) {
       builder.optModelUrls(source.uri());
     } else {
       modelLocation(builder, file);
     }
-    ZooModel<ImageBatch, float[][]> model;
+    ZooModel<ImageBatch, float[][][]> model;
     try {
       model = builder.build().loadModel();
     } catch (ModelNotFoundException | IOException | MalformedModelException | RuntimeException e) {
@@ -367,15 +367,16 @@ public final class BackboneLoader {
   /** One forward pass on a black image: finds the feature width and checks it against the card. */
   private static void probe(Backbone backbone) {
     int s = backbone.card().inputSize();
-    float[][] out;
+    float[][][] outputs;
     try {
-      out = backbone.forward(new ImageBatch(new float[3 * s * s], 1, s));
+      outputs = backbone.forwardTaps(new ImageBatch(new float[3 * s * s], 1, s));
     } catch (RuntimeException e) {
       backbone.close();
       throw new UserException("backbone " + backbone.source().uri() + " failed on a [1,3," + s + ","
           + s + "] input, the size its model card gives: " + e.getMessage(), e);
     }
-    int dim = out[0].length;
+    checkTaps(backbone, outputs);
+    int dim = outputs[0][0].length;
     int cardDim = backbone.card().featureDim();
     if (cardDim > 0 && cardDim != dim) {
       backbone.close();
@@ -383,6 +384,27 @@ public final class BackboneLoader {
           + cardDim + ", but the backbone outputs " + dim + " features; re-export the backbone");
     }
     backbone.setFeatureDim(dim);
+  }
+
+  /** The outputs must be the card's taps, in number and width (one output without taps). */
+  private static void checkTaps(Backbone backbone, float[][][] outputs) {
+    java.util.List<ModelCard.Tap> taps = backbone.card().outputs();
+    boolean tapped = backbone.card().taps() != null && !backbone.card().taps().isEmpty();
+    if (outputs.length != taps.size()) {
+      backbone.close();
+      throw new UserException("backbone " + backbone.source().uri() + " returns " + outputs.length
+          + " outputs, but its model card lists " + (tapped ? taps.size() + " taps " + taps : "none (one output)")
+          + "; re-export the backbone and its card together with tools/export_backbone.py");
+    }
+    if (!tapped) return;
+    for (int t = 0; t < taps.size(); t++) {
+      if (outputs[t][0].length != taps.get(t).dim()) {
+        backbone.close();
+        throw new UserException("backbone " + backbone.source().uri() + ": tap " + taps.get(t).name() + " (output "
+            + t + ") has " + outputs[t][0].length + " features, its model card says " + taps.get(t).dim()
+            + "; re-export the backbone");
+      }
+    }
   }
 
   private static String sha256(BackboneSource source, Path file, Path modelPath) {

@@ -112,6 +112,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         sha = Hashing.sha256(source.inferenceFile(ex.precision()));
       }
       Map<String, Object> preprocessing = preprocessing(preprocessor, ex);
+      // a backbone exported with taps: each tap's features in a column of its own, all in one row
+      List<Manifest.TapColumn> taps = TapRows.columns(source);
       String fingerprint = FeatureFingerprint.of(sha, preprocessing);
       Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
       prepareStore(store, conf, location, ex, sha, preprocessing, fingerprint, runId, reporter);
@@ -221,7 +223,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       Manifest manifest = new Manifest(HeadstartVersion.VERSION, Instant.now().toString(), fingerprint, description,
           preprocessing, dataset.classes(), info.featureDim(), ex.views(), splitCounts(dataset, listing, ex.views()),
           listing.skipped(), timings, dataRoot, true, FeatureStoreLayout.LAYOUT, StoreIndex.listingId(index),
-          FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(fingerprint), listing.conflicts());
+          FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(fingerprint), listing.conflicts(),
+          taps.isEmpty() ? null : taps);
       ManifestIO.write(store, manifest, conf);
 
       StoreGc.Result gc = null;

@@ -5,7 +5,6 @@ import dev.headstart.core.UserException;
 import dev.headstart.core.CrashPoint;
 import dev.headstart.features.FeaturePartWriter;
 import dev.headstart.features.FeatureStoreLayout;
-import dev.headstart.features.StoredRow;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -66,6 +65,8 @@ final class ExtractionPipeline {
   private long rowsWritten;
   private int imagesRun;
   private FeaturePartWriter writer;
+  // each tap of the backbone in its column: the lanes carry an image's outputs joined end to end
+  private final TapRows tapRows;
 
   /**
    * dir: the fingerprint folder the parts go to; runId: names this run's parts apart from
@@ -77,6 +78,7 @@ final class ExtractionPipeline {
     this.jobDecoder = new JobDecoder(files, decoder, preprocessor, viewSeed);
     this.preprocessor = preprocessor;
     this.backbone = backbone;
+    this.tapRows = TapRows.of(backbone.source());
     this.dir = dir;
     this.conf = conf;
     this.fingerprint = fingerprint;
@@ -171,7 +173,7 @@ final class ExtractionPipeline {
       int maxViews = jobs.stream().mapToInt(ExtractJob::rows).max().orElse(1);
       int window = Math.max(2 * poolSize, 2 * batchSize / maxViews + 1);
       ForwardLanes<List<Pending>> lanes = new ForwardLanes<>(backbone.lanes(), batchSize * preprocessor.tensorSize(),
-          backbone::forward, LOG::warn);
+          (lane, batch) -> TapRows.join(backbone.forwardTaps(lane, batch)), LOG::warn);
       ForwardLanes.Done<List<Pending>> written = this::write;
       List<Pending> pending = new ArrayList<>(batchSize);
       try {
@@ -248,7 +250,10 @@ final class ExtractionPipeline {
     pending.clear();
   }
 
-  /** A finished batch: its timing to the balance, its rows to the current part (a new one when it is full). */
+  /**
+   * A finished batch: its timing to the balance, its rows to the current part (a new one when it
+   * is full), every tap's features of an image in one row, from its one forward pass.
+   */
   private void write(List<Pending> batch, float[][] features, long nanos) throws IOException {
     long w0 = System.nanoTime();
     forwardNanos += nanos;
@@ -256,10 +261,10 @@ final class ExtractionPipeline {
     for (int i = 0; i < batch.size(); i++) {
       if (writer == null) {
         writer = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId, partsWritten)), conf,
-            fingerprint);
+            fingerprint, null, tapRows.extraColumns());
       }
       Pending p = batch.get(i);
-      writer.write(new StoredRow(p.hash(), p.view(), features[i]));
+      writer.write(tapRows.row(p.hash(), p.view(), features[i]));
       rowsWritten++;
       if (writer.rows() >= partRows) publish();
     }

@@ -10,11 +10,13 @@ import ai.djl.translate.TranslatorContext;
 import java.nio.FloatBuffer;
 
 /**
- * A batch of preprocessed images in, one feature vector per image out. Spatial outputs
- * [N,C,h,w] are global-average-pooled to [N,C]. The arrays live in the predictor's per-call
- * manager, so native memory is freed after every batch.
+ * A batch of preprocessed images in, one feature vector per image and output out:
+ * {@code [output][image][feature]}. A one-output backbone gives one output; a tapped one (a list
+ * of tensors, see tools/export_backbone.py --taps) one per tap, in its card's order. Spatial
+ * outputs [N,C,h,w] are global-average-pooled to [N,C]. The arrays live in the predictor's
+ * per-call manager, so native memory is freed after every batch.
  */
-final class FeatureTranslator implements Translator<ImageBatch, float[][]> {
+final class FeatureTranslator implements Translator<ImageBatch, float[][][]> {
   @Override
   public NDList processInput(TranslatorContext ctx, ImageBatch batch) {
     int n = batch.count();
@@ -25,9 +27,14 @@ final class FeatureTranslator implements Translator<ImageBatch, float[][]> {
   }
 
   @Override
-  public float[][] processOutput(TranslatorContext ctx, NDList list) {
-    NDArray out = list.head();
-    out = pool(out);
+  public float[][][] processOutput(TranslatorContext ctx, NDList list) {
+    float[][][] outputs = new float[list.size()][][];
+    for (int t = 0; t < list.size(); t++) outputs[t] = rows(list.get(t));
+    return outputs;
+  }
+
+  private static float[][] rows(NDArray output) {
+    NDArray out = pool(output);
     if (out.getDataType() != DataType.FLOAT32) out = out.toType(DataType.FLOAT32, false);
     int n = (int) out.getShape().get(0);
     int d = (int) out.getShape().get(1);

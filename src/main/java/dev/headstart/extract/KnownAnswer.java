@@ -65,8 +65,15 @@ public final class KnownAnswer {
           + "the card's input (sum " + sum + " vs " + probe.inputSum() + "); re-export the card with "
           + "tools/export_backbone.py --add-probe");
     }
-    float[][] out = backbone.forward(lane, new ImageBatch(input, shape[0], shape[2]));
-    double worst = compare(out, probe);
+    float[][][] out = backbone.forwardTaps(lane, new ImageBatch(input, shape[0], shape[2]));
+    double worst = compare(out[0], probe.outputs(), probe.stride(), probe.maxAbs());
+    // a tapped card's probe holds every tap's answer, in output order
+    List<ModelCard.TapProbe> taps = probe.taps() == null ? List.of() : probe.taps();
+    if (!taps.isEmpty() && taps.size() != out.length) worst = Double.POSITIVE_INFINITY;
+    for (int t = 1; t < Math.min(taps.size(), out.length); t++) {
+      ModelCard.TapProbe tp = taps.get(t);
+      worst = Math.max(worst, compare(out[t], tp.outputs(), tp.stride(), tp.maxAbs()));
+    }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double tol = tolerance(precision, backbone.laneDevice(lane).isGpu());
     return new ProbeResult(file, precision, worst <= tol, worst, tol, seconds,
@@ -74,10 +81,9 @@ public final class KnownAnswer {
   }
 
   /** max |got - expected| over the stored features, relative to the card's max |feature|. */
-  static double compare(float[][] out, ModelCard.Probe probe) {
-    List<List<Double>> expected = probe.outputs();
+  static double compare(float[][] out, List<List<Double>> expected, int probeStride, double maxAbs) {
     if (out.length != expected.size()) return Double.POSITIVE_INFINITY;
-    int stride = Math.max(1, probe.stride());
+    int stride = Math.max(1, probeStride);
     double worst = 0;
     for (int n = 0; n < out.length; n++) {
       List<Double> row = expected.get(n);
@@ -89,7 +95,7 @@ public final class KnownAnswer {
       }
       for (float v : out[n]) if (!Float.isFinite(v)) return Double.POSITIVE_INFINITY;
     }
-    return worst / Math.max(probe.maxAbs(), 1e-12);
+    return worst / Math.max(maxAbs, 1e-12);
   }
 
 }

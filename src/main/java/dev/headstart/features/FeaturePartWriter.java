@@ -3,6 +3,7 @@ package dev.headstart.features;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -26,11 +27,16 @@ public final class FeaturePartWriter implements AutoCloseable {
   private final Path finalPath;
   private final Path tmpPath;
   private final ParquetWriter<GenericRecord> writer;
+  private final Schema schema;
+  private final List<String> tapColumns;
   private int dim = -1;
   private long rows;
   private boolean closed;
 
-  private FeaturePartWriter(FileSystem fs, Path finalPath, Path tmpPath, ParquetWriter<GenericRecord> writer) {
+  private FeaturePartWriter(FileSystem fs, Path finalPath, Path tmpPath, ParquetWriter<GenericRecord> writer,
+      Schema schema, List<String> tapColumns) {
+    this.schema = schema;
+    this.tapColumns = tapColumns;
     this.fs = fs;
     this.finalPath = finalPath;
     this.tmpPath = tmpPath;
@@ -42,7 +48,7 @@ public final class FeaturePartWriter implements AutoCloseable {
    * fingerprint, so a reader can tell a part copied into the wrong folder from the rest.
    */
   public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint) throws IOException {
-    return open(part, conf, fingerprint, null);
+    return open(part, conf, fingerprint, null, List.of());
   }
 
   /**
@@ -52,21 +58,32 @@ public final class FeaturePartWriter implements AutoCloseable {
    */
   public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint, String attempt)
       throws IOException {
+    return open(part, conf, fingerprint, attempt, List.of());
+  }
+
+  /**
+   * As {@link #open(Path, Configuration, String, String)}, with a column per tap of the backbone
+   * besides the default one ({@link FeatureSchema#row}).
+   */
+  public static FeaturePartWriter open(Path part, Configuration conf, String fingerprint, String attempt,
+      List<String> tapColumns) throws IOException {
     Path tmp = attempt == null ? FeatureStoreLayout.inProgress(part)
         : new Path(part.getParent(), "." + part.getName() + "." + attempt + ".inprogress");
+    Schema schema = FeatureSchema.row(tapColumns);
     FileSystem fs = HadoopFs.fileSystem(part, conf);
     fs.mkdirs(part.getParent());
-    ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(tmp, conf))
-        .withSchema(FeatureSchema.ROW)
+    AvroParquetWriter.Builder<GenericRecord> builder = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(tmp, conf))
+        .withSchema(schema)
         .withConf(conf)
         .withDataModel(GenericData.get())
         .withCompressionCodec(codec())
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
         // one feature vector is a few KB; dictionaries only help the hash column
         .withDictionaryEncoding(FeatureSchema.FEATURES + ".list.element", false)
-        .withExtraMetaData(fingerprint == null ? Map.of() : Map.of(FeatureReadSupport.FINGERPRINT_KEY, fingerprint))
-        .build();
-    return new FeaturePartWriter(fs, part, tmp, writer);
+        .withExtraMetaData(fingerprint == null ? Map.of() : Map.of(FeatureReadSupport.FINGERPRINT_KEY, fingerprint));
+    for (String c : tapColumns) builder = builder.withDictionaryEncoding(c + ".list.element", false);
+    ParquetWriter<GenericRecord> writer = builder.build();
+    return new FeaturePartWriter(fs, part, tmp, writer, schema, List.copyOf(tapColumns));
   }
 
   /** ZSTD (smaller parts, fast to decode) when its native library loads here, else Snappy. */
@@ -81,10 +98,15 @@ public final class FeaturePartWriter implements AutoCloseable {
       throw new IllegalArgumentException("row " + row.contentHash() + " view " + row.view() + " has "
           + row.features().length + " features, the part's other rows have " + dim);
     }
-    GenericData.Record r = new GenericData.Record(FeatureSchema.ROW);
+    if (row.taps().length != tapColumns.size()) {
+      throw new IllegalArgumentException("row " + row.contentHash() + " view " + row.view() + " has "
+          + row.taps().length + " tap(s) besides the default, the part has columns " + tapColumns);
+    }
+    GenericData.Record r = new GenericData.Record(schema);
     r.put(FeatureSchema.CONTENT_HASH, row.contentHash());
     r.put(FeatureSchema.VIEW, row.view());
     r.put(FeatureSchema.FEATURES, new FloatList(row.features()));
+    for (int t = 0; t < tapColumns.size(); t++) r.put(tapColumns.get(t), new FloatList(row.taps()[t]));
     writer.write(r);
     rows++;
   }

@@ -9,7 +9,9 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.schema.Type;
 import org.apache.parquet.hadoop.api.ReadSupport;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.InputFile;
@@ -34,11 +36,14 @@ public final class FeatureParts {
     return out;
   }
 
-  /** Decodes every row of {@code part} into {@code sink}; keys only unless withFeatures. */
-  static void scan(Path part, Configuration conf, RowSink sink, String fingerprint, boolean withFeatures)
+  /**
+   * Decodes every row of {@code part} into {@code sink}: the keys, and the feature columns named
+   * (each float with its column's index in {@code featureColumns}; none: keys only).
+   */
+  static void scan(Path part, Configuration conf, RowSink sink, String fingerprint, List<String> featureColumns)
       throws IOException {
     try (ParquetReader<Boolean> reader = new PartReaderBuilder(HadoopInputFile.fromPath(part, conf),
-        new FeatureReadSupport(sink, fingerprint, part.toString(), withFeatures)).withConf(conf).build()) {
+        new FeatureReadSupport(sink, fingerprint, part.toString(), featureColumns)).withConf(conf).build()) {
       while (reader.read() != null) {
         // rows go to the sink
       }
@@ -46,6 +51,17 @@ public final class FeatureParts {
       throw new FeatureStoreException(part + " disappeared while reading: is an extract running?", e);
     } catch (RuntimeException e) {
       throw unwrap(e, part);
+    }
+  }
+
+  /** The feature columns of a part, in its schema's order ({@code features} first). */
+  static List<String> featureColumns(Path part, Configuration conf) throws IOException {
+    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(part, conf))) {
+      List<String> out = new ArrayList<>();
+      for (Type t : r.getFooter().getFileMetaData().getSchema().getFields()) {
+        if (FeatureSchema.isFeatureColumn(t.getName())) out.add(t.getName());
+      }
+      return out;
     }
   }
 

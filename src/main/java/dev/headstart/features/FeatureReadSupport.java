@@ -1,5 +1,7 @@
 package dev.headstart.features;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
@@ -29,15 +31,20 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
   private final String expectedFingerprint;
   private final String file;
   private final Set<String> columns;
+  private final List<String> featureColumns;
 
-  /** withFeatures false: only the keys are decoded (the features column is not even read). */
-  FeatureReadSupport(RowSink sink, String expectedFingerprint, String file, boolean withFeatures) {
+  /**
+   * featureColumns: the feature columns to decode, each float going to the sink with its index
+   * in this list; empty: only the keys are decoded (no feature column is even read).
+   */
+  FeatureReadSupport(RowSink sink, String expectedFingerprint, String file, List<String> featureColumns) {
     this.sink = sink;
     this.expectedFingerprint = expectedFingerprint;
     this.file = file;
-    this.columns = withFeatures
-        ? Set.of(FeatureSchema.CONTENT_HASH, FeatureSchema.VIEW, FeatureSchema.FEATURES)
-        : Set.of(FeatureSchema.CONTENT_HASH, FeatureSchema.VIEW);
+    this.featureColumns = List.copyOf(featureColumns);
+    Set<String> cols = new HashSet<>(List.of(FeatureSchema.CONTENT_HASH, FeatureSchema.VIEW));
+    cols.addAll(featureColumns);
+    this.columns = Set.copyOf(cols);
   }
 
   @Override
@@ -64,7 +71,7 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
   @Override
   public RecordMaterializer<Boolean> prepareForRead(Configuration conf, Map<String, String> keyValueMetaData,
       MessageType fileSchema, ReadContext readContext) {
-    GroupConverter root = new RowConverter(readContext.getRequestedSchema(), sink);
+    GroupConverter root = new RowConverter(readContext.getRequestedSchema(), sink, featureColumns);
     return new RecordMaterializer<>() {
       @Override
       public Boolean getCurrentRecord() {
@@ -83,7 +90,7 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
     private final RowSink sink;
     private final Converter[] children;
 
-    RowConverter(GroupType schema, RowSink sink) {
+    RowConverter(GroupType schema, RowSink sink, List<String> featureColumns) {
       this.sink = sink;
       children = new Converter[schema.getFieldCount()];
       for (int i = 0; i < children.length; i++) {
@@ -101,7 +108,7 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
               sink.view(value);
             }
           };
-          default -> floats(t, sink);
+          default -> floats(t, sink, featureColumns.indexOf(t.getName()));
         };
       }
     }
@@ -123,7 +130,7 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
   }
 
   /** The converter for the features column at any list nesting: every float leaf feeds the collector. */
-  private static Converter floats(Type type, RowSink sink) {
+  private static Converter floats(Type type, RowSink sink, int column) {
     if (type.isPrimitive()) {
       if (type.asPrimitiveType().getPrimitiveTypeName() != PrimitiveType.PrimitiveTypeName.FLOAT) {
         throw new FeatureStoreException("the features column holds " + type + ", expected float");
@@ -131,13 +138,13 @@ final class FeatureReadSupport extends ReadSupport<Boolean> {
       return new PrimitiveConverter() {
         @Override
         public void addFloat(float value) {
-          sink.addFloat(value);
+          sink.addFloat(column, value);
         }
       };
     }
     GroupType group = type.asGroupType();
     Converter[] inner = new Converter[group.getFieldCount()];
-    for (int i = 0; i < inner.length; i++) inner[i] = floats(group.getType(i), sink);
+    for (int i = 0; i < inner.length; i++) inner[i] = floats(group.getType(i), sink, column);
     return new GroupConverter() {
       @Override
       public Converter getConverter(int fieldIndex) {

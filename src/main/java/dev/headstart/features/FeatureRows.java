@@ -18,11 +18,19 @@ import org.apache.hadoop.fs.Path;
 public final class FeatureRows {
   private FeatureRows() {}
 
-  /** Every stored row of one part. */
+  /** Every stored row of one part, with every tap column it has (in the part's order). */
   public static List<StoredRow> read(Path part, Configuration conf) throws IOException {
     List<StoredRow> rows = new ArrayList<>();
-    ParquetTables.read(part, conf, r -> rows.add(new StoredRow(r.get(FeatureSchema.CONTENT_HASH).toString(),
-        (Integer) r.get(FeatureSchema.VIEW), LegacyStore.floats(r))));
+    ParquetTables.read(part, conf, r -> {
+      List<float[]> taps = new ArrayList<>();
+      for (org.apache.avro.Schema.Field f : r.getSchema().getFields()) {
+        if (FeatureSchema.isFeatureColumn(f.name()) && !f.name().equals(FeatureSchema.FEATURES)) {
+          taps.add(LegacyStore.floats(r, f.name()));
+        }
+      }
+      rows.add(new StoredRow(r.get(FeatureSchema.CONTENT_HASH).toString(), (Integer) r.get(FeatureSchema.VIEW),
+          LegacyStore.floats(r), taps.toArray(new float[0][])));
+    });
     return rows;
   }
 

@@ -42,8 +42,20 @@ public final class FeatureStoreReader {
    */
   public LoadedFeatures load(List<String> required, List<String> optional, boolean useViews, boolean dropConflicts)
       throws IOException {
+    return load(required, optional, useViews, dropConflicts, "", "");
+  }
+
+  /**
+   * As {@link #load(List, List, boolean, boolean)}, the features of the taps {@code tap} names
+   * ("" = the default; "layer3+layer4" concatenates): see {@link TapSelection#of}.
+   *
+   * @param tapKey the setting tap came from, named in errors
+   */
+  public LoadedFeatures load(List<String> required, List<String> optional, boolean useViews, boolean dropConflicts,
+      String tap, String tapKey) throws IOException {
     long t0 = System.nanoTime();
     Manifest manifest = manifest();
+    TapSelection selection = TapSelection.of(manifest, tap, tapKey);
     List<IndexEntry> index = index(manifest);
     Set<String> conflicted = dropConflicts ? conflictedHashes(index) : Set.of();
     Map<String, List<IndexEntry>> bySplit = new LinkedHashMap<>();
@@ -62,14 +74,15 @@ public final class FeatureStoreReader {
     for (String split : optional) {
       if (!wanted.containsKey(split) && bySplit.containsKey(split)) wanted.put(split, bySplit.get(split));
     }
-    JoinCollector join = new JoinCollector(wanted, manifest.featureDim(), useViews ? "train" : null, manifest.views());
+    int[] dims = selection.dims().stream().mapToInt(Integer::intValue).toArray();
+    JoinCollector join = new JoinCollector(wanted, dims, useViews ? "train" : null, manifest.views());
     FileSystem fs = HadoopFs.fileSystem(store, conf);
     Path dir = new Path(store, manifest.featuresDir());
     for (Path part : FeatureParts.live(fs, store, dir, conf)) {
       join.startFile(part.toString());
-      FeatureParts.scan(part, conf, join, manifest.fingerprint(), true);
+      FeatureParts.scan(part, conf, join, manifest.fingerprint(), selection.columns());
     }
-    return new LoadedFeatures(location, manifest, join.build(location), (System.nanoTime() - t0) / 1e9);
+    return new LoadedFeatures(location, manifest, join.build(location), (System.nanoTime() - t0) / 1e9, selection);
   }
 
   /** Hashes the index lists under more than one class. */

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Joins the index with feature rows as parts are decoded: every index entry of a loaded split
  * gets its rows (view 0, and views 1..k of train when they are kept) by content hash, floats
- * copied straight into one float[] per split (never a Float object). Each kept row is checked
+ * copied straight into one float[] per split (never a Float object). Several feature columns
+ * (taps) are concatenated, in the order asked for, into each row. Each kept row is checked
  * (feature count, no NaN); a hash listed twice (the same bytes at two paths) fills both; a row
  * seen twice fills its slot once.
  */
@@ -46,6 +47,8 @@ final class JoinCollector extends RowBuffer {
   }
 
   private final int dim;
+  private final int[] columnDims;
+  private final int[] offsets;
   private final Target[] targets;
   // content hash -> (target, entry) pairs, flattened
   private final Map<String, int[]> destinations = new HashMap<>();
@@ -54,7 +57,20 @@ final class JoinCollector extends RowBuffer {
 
   /** splits: name -> entries in index order; views: k, the augmented views per image kept for keepViews. */
   JoinCollector(Map<String, List<IndexEntry>> splits, int dim, String keepViews, int views) {
-    this.dim = dim;
+    this(splits, new int[] {dim}, keepViews, views);
+  }
+
+  /** As above, for the feature columns of widths columnDims, concatenated in that order. */
+  JoinCollector(Map<String, List<IndexEntry>> splits, int[] columnDims, String keepViews, int views) {
+    super(columnDims.length);
+    this.columnDims = columnDims.clone();
+    this.offsets = new int[columnDims.length];
+    int total = 0;
+    for (int c = 0; c < columnDims.length; c++) {
+      offsets[c] = total;
+      total += columnDims[c];
+    }
+    this.dim = total;
     this.targets = new Target[splits.size()];
     int t = 0;
     for (Map.Entry<String, List<IndexEntry>> s : splits.entrySet()) {
@@ -77,7 +93,7 @@ final class JoinCollector extends RowBuffer {
   }
 
   @Override
-  void row(String hash, int view, float[] values, int count) {
+  void row(String hash, int view, float[][] values, int[] counts) {
     int[] dest = destinations.get(hash);
     if (dest == null) return; // not in the listing: kept for other listings until --gc
     for (int k = 0; k < dest.length; k += 2) {
@@ -85,21 +101,26 @@ final class JoinCollector extends RowBuffer {
       if (view >= target.rowsPerEntry) continue;
       int row = dest[k + 1] * target.rowsPerEntry + view;
       if (target.filled.get(row)) continue;
-      check(target.entries.get(dest[k + 1]), hash, view, values, count);
-      System.arraycopy(values, 0, target.features, row * dim, dim);
+      check(target.entries.get(dest[k + 1]), hash, view, values, counts);
+      for (int c = 0; c < values.length; c++) {
+        System.arraycopy(values[c], 0, target.features, row * dim + offsets[c], columnDims[c]);
+      }
       target.filled.set(row);
     }
   }
 
-  private void check(IndexEntry e, String hash, int view, float[] values, int count) {
+  private void check(IndexEntry e, String hash, int view, float[][] values, int[] counts) {
     String where = "the row of '" + e.path() + "' (content " + hash.substring(0, Math.min(12, hash.length()))
         + ", view " + view + ") in " + currentFile;
-    if (count != dim) {
-      throw new FeatureStoreException(where + " has " + count + " features, the manifest says " + dim
-          + ": the fingerprint folder mixes features of different backbones; delete it and rerun ./extract");
-    }
     boolean nan = false;
-    for (int i = 0; i < count; i++) nan |= values[i] != values[i];
+    for (int c = 0; c < counts.length; c++) {
+      if (counts[c] != columnDims[c]) {
+        throw new FeatureStoreException(where + " has " + counts[c] + " features" + (counts.length > 1 ? " in feature"
+            + " column " + (c + 1) + " of " + counts.length : "") + ", the manifest says " + columnDims[c]
+            + ": the fingerprint folder mixes features of different backbones; delete it and rerun ./extract");
+      }
+      for (int i = 0; i < counts[c]; i++) nan |= values[c][i] != values[c][i];
+    }
     if (nan) {
       throw new FeatureStoreException(where + " has NaN features: the backbone produced NaN for this"
           + " image; check the image and the backbone (headstart doctor), delete " + currentFile

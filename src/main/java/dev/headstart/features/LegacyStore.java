@@ -95,7 +95,12 @@ public final class LegacyStore {
   }
 
   static float[] floats(GenericRecord r) {
-    List<?> list = (List<?>) r.get(FeatureSchema.FEATURES);
+    return floats(r, FeatureSchema.FEATURES);
+  }
+
+  /** A list<float> column of an Avro record as a float[]. */
+  static float[] floats(GenericRecord r, String column) {
+    List<?> list = (List<?>) r.get(column);
     float[] f = new float[list.size()];
     for (int i = 0; i < f.length; i++) f[i] = ((Number) list.get(i)).floatValue();
     return f;

@@ -8,10 +8,17 @@ import java.util.Map;
  *
  * @param location the store as the user named it
  * @param seconds time taken to read and check it
+ * @param tap which tap (or concatenation of taps) the splits hold
  */
-public record LoadedFeatures(String location, Manifest manifest, Map<String, FeatureSplit> splits, double seconds) {
+public record LoadedFeatures(String location, Manifest manifest, Map<String, FeatureSplit> splits, double seconds,
+    TapSelection tap) {
   public LoadedFeatures {
     splits = Map.copyOf(splits);
+  }
+
+  /** The default features of the store. */
+  public LoadedFeatures(String location, Manifest manifest, Map<String, FeatureSplit> splits, double seconds) {
+    this(location, manifest, splits, seconds, TapSelection.defaultOf(manifest));
   }
 
   public FeatureSplit split(String name) {
@@ -24,7 +31,8 @@ public record LoadedFeatures(String location, Manifest manifest, Map<String, Fea
     return manifest.classes();
   }
 
+  /** The width of the loaded features (the manifest's feature_dim for the default tap). */
   public int dim() {
-    return manifest.featureDim();
+    return tap.dim();
   }
 }

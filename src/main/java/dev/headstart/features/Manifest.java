@@ -20,6 +20,8 @@ import java.util.Map;
  * @param listing the id of index.parquet's entries (StoreIndex.listingId)
  * @param featuresDir the fingerprint folder under the store, {@code rows/fingerprint=...}
  * @param labelConflicts image contents found under more than one class
+ * @param taps a tapped backbone's outputs, each with its column in the rows (the default tap
+ *     first: {@code features}, featureDim wide); null or empty for a one-output backbone
  */
 public record Manifest(
     String headstartVersion,
@@ -38,9 +40,27 @@ public record Manifest(
     int layout,
     String listing,
     String featuresDir,
-    List<LabelConflict> labelConflicts) {
+    List<LabelConflict> labelConflicts,
+    List<TapColumn> taps) {
 
   public static final String FILE_NAME = "manifest.json";
+
+  /** A manifest of a one-output backbone (no taps). */
+  public Manifest(String headstartVersion, String createdAt, String fingerprint, Map<String, Object> backbone,
+      Map<String, Object> preprocessing, List<String> classes, int featureDim, int views,
+      Map<String, SplitCounts> splits, List<SkippedFile> skipped, Map<String, Double> timings, String dataRoot,
+      boolean complete, int layout, String listing, String featuresDir, List<LabelConflict> labelConflicts) {
+    this(headstartVersion, createdAt, fingerprint, backbone, preprocessing, classes, featureDim, views, splits,
+        skipped, timings, dataRoot, complete, layout, listing, featuresDir, labelConflicts, null);
+  }
+
+  /** One tap of the backbone: its name (a module of the network), width and row column. */
+  public record TapColumn(String name, int dim, String column) {}
+
+  /** The taps the rows hold, default first; empty for a one-output backbone. */
+  public List<TapColumn> tapColumns() {
+    return taps == null ? List.of() : taps;
+  }
 
   /** Counts of one split. */
   public record SplitCounts(int images, int rows, int skipped) {}

@@ -8,7 +8,8 @@ interface RowSink {
 
   void view(int view);
 
-  void addFloat(float value);
+  /** One float of the row's feature column {@code column} (its index among the columns asked for). */
+  void addFloat(int column, float value);
 
   void endRow();
 }

@@ -127,42 +127,47 @@ public final class StoreGc {
   /** Counts a part's rows and those that stay (live hash, key not already seen in an earlier part). */
   private long[] count(Path part, Set<String> live, Set<String> seen) throws IOException {
     long[] counts = new long[2];
-    FeatureParts.scan(part, conf, new RowBuffer() {
+    FeatureParts.scan(part, conf, new RowBuffer(0) {
       @Override
-      void row(String hash, int view, float[] values, int count) {
+      void row(String hash, int view, float[][] values, int[] lengths) {
         counts[0]++;
         if (live.contains(hash) && seen.add(hash + ':' + view)) counts[1]++;
       }
-    }, null, false);
+    }, null, List.of());
     return counts;
   }
 
   private List<Path> compact(Path dir, List<Path> oldParts, Set<String> live, String runId, int partRows,
       long liveRows) throws IOException {
     String fingerprint = fingerprintOf(dir);
+    // one backbone per folder, so every part has the same feature columns: all of them are kept
+    List<String> columns = FeatureParts.featureColumns(oldParts.get(0), conf);
+    List<String> tapColumns = columns.subList(1, columns.size());
     List<FeaturePartWriter> writers = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     int[] seq = {0};
     FeaturePartWriter[] current = {null};
     try {
       for (Path old : oldParts) {
-        FeatureParts.scan(old, conf, new RowBuffer() {
+        FeatureParts.scan(old, conf, new RowBuffer(columns.size()) {
           @Override
-          void row(String hash, int view, float[] values, int count) {
+          void row(String hash, int view, float[][] values, int[] counts) {
             if (!live.contains(hash) || !seen.add(hash + ':' + view)) return;
             try {
               if (current[0] == null || current[0].rows() >= partRows) {
                 if (current[0] != null) current[0].finish();
                 current[0] = FeaturePartWriter.open(new Path(dir, FeatureStoreLayout.partName(runId + "c", seq[0]++)),
-                    conf, fingerprint);
+                    conf, fingerprint, null, tapColumns);
                 writers.add(current[0]);
               }
-              current[0].write(new StoredRow(hash, view, Arrays.copyOf(values, count)));
+              float[][] taps = new float[values.length - 1][];
+              for (int c = 1; c < values.length; c++) taps[c - 1] = Arrays.copyOf(values[c], counts[c]);
+              current[0].write(new StoredRow(hash, view, Arrays.copyOf(values[0], counts[0]), taps));
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
           }
-        }, null, true);
+        }, null, columns);
       }
       if (current[0] != null) current[0].finish();
     } catch (UncheckedIOException e) {

@@ -2,6 +2,7 @@ package dev.headstart.features;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -28,15 +29,15 @@ public final class StoredKeys {
     FileSystem fs = HadoopFs.fileSystem(store, conf);
     Map<String, Long> views = new HashMap<>();
     long[] rows = {0};
-    RowSink sink = new RowBuffer() {
+    RowSink sink = new RowBuffer(0) {
       @Override
-      void row(String hash, int view, float[] values, int count) {
+      void row(String hash, int view, float[][] values, int[] counts) {
         if (view >= 0 && view <= MAX_VIEWS) views.merge(hash, 1L << view, (a, b) -> a | b);
         rows[0]++;
       }
     };
     Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
-    for (Path part : FeatureParts.live(fs, store, dir, conf)) FeatureParts.scan(part, conf, sink, fingerprint, false);
+    for (Path part : FeatureParts.live(fs, store, dir, conf)) FeatureParts.scan(part, conf, sink, fingerprint, List.of());
     return new StoredKeys(views, rows[0]);
   }
 

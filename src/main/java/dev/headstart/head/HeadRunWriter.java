@@ -55,11 +55,13 @@ public final class HeadRunWriter {
   private static final List<String> NOT_SETTINGS = List.of("features", "runs", "name", "sweep", "parallel", "seeds");
 
   /**
-   * The default run name of a head: {@code head-linear-sgd-lr0.001-bs8-e25-<hash>}, the hash over
+   * The default run name of a head: {@code head-linear-sgd-lr0.001-bs8-e25-<hash>} (with the tap
+   * after the head kind when the backbone has taps: {@code head-linear-layer3-...}), the hash over
    * every setting that changes the result and the features' fingerprint.
    */
   public static String name(TrainConfig c, String featuresFingerprint) {
     List<String> parts = new ArrayList<>(List.of("head", c.classifier().head().id()));
+    if (!c.tap().isBlank()) parts.add(RunNames.safe(c.tap()));
     if (c.classifier().head() == HeadKind.MLP) {
       parts.add("h" + c.classifier().hidden().stream().map(String::valueOf).collect(Collectors.joining("x")));
     }
@@ -73,6 +75,8 @@ public final class HeadRunWriter {
   public static Map<String, Object> settings(TrainConfig c) {
     Map<String, Object> m = new LinkedHashMap<>(RecordBinder.toMap(c));
     NOT_SETTINGS.forEach(m::remove);
+    // a one-output store's features have no tap name: such runs keep the names they always had
+    if (c.tap().isBlank()) m.remove("tap");
     return m;
   }
 

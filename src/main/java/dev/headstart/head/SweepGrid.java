@@ -11,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * The points of a sweep: the cartesian product of {@code train.sweep} (key -> values) applied
- * to the base settings. Keys are train keys (lr, weight_decay, head, hidden, ...) or the short
+ * to the base settings. Keys are train keys (lr, weight_decay, head, hidden, tap, ...) or the short
  * forms wd, bs, ls; an mlp's hidden sizes are written 256x128. Every point is bound and checked
  * before any training starts, so a bad value fails the sweep at once.
  */
@@ -36,7 +36,11 @@ public final class SweepGrid {
       if (v.isEmpty()) throw new ConfigException("'train.sweep." + k + "' has no values; give a list such as 0.1,0.01");
       if (axes.put(key, v) != null) throw new ConfigException("'train.sweep' names " + key + " twice");
     });
-    for (String k : List.of("sweep", "name", "runs", "features", "parallel", "seeds")) {
+    if (axes.containsKey("features")) {
+      throw new ConfigException("'train.sweep.features' cannot be swept: train.features is the feature store;"
+          + " to compare a backbone's taps sweep 'tap', e.g. --sweep tap=layer2,layer3,layer4");
+    }
+    for (String k : List.of("sweep", "name", "runs", "parallel", "seeds")) {
       if (axes.containsKey(k)) throw new ConfigException("'train.sweep." + k + "' cannot be swept");
     }
     Map<String, Object> fixed = new LinkedHashMap<>(RecordBinder.toMap(base));

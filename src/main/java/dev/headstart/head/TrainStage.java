@@ -8,7 +8,10 @@ import dev.headstart.core.Stage;
 import dev.headstart.engine.LibtorchThreads;
 import dev.headstart.config.LabelConflictPolicy;
 import dev.headstart.features.FeatureSplit;
+import dev.headstart.config.RecordBinder;
+import dev.headstart.features.FeatureStoreException;
 import dev.headstart.features.FeatureStoreReader;
+import dev.headstart.features.TapSelection;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.LoadedFeatures;
 import dev.headstart.io.AtomicFiles;
@@ -63,9 +66,83 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     Path runsDir = config.resolvePath(c.runs());
     String location = config.featuresLocation();
 
+    FeatureStoreReader reader = new FeatureStoreReader(location);
+    List<SweepGrid.Point> resolved = withResolvedTaps(points, reader.manifest(), sweep);
+
     boolean drop = c.labelConflicts() == LabelConflictPolicy.DROP;
-    LoadedFeatures features = new FeatureStoreReader(location).load(List.of("train", "val"), List.of("test"),
-        c.useViews(), drop);
+    // the points of each tap (a sweep over taps loads each tap's features once)
+    Map<String, List<Integer>> byTap = new LinkedHashMap<>();
+    for (int i = 0; i < resolved.size(); i++) {
+      byTap.computeIfAbsent(resolved.get(i).config().tap(), k -> new ArrayList<>()).add(i);
+    }
+    List<Run> runs = new ArrayList<>();
+    List<String> names = null;
+    // every tap's test split has the same rows and labels: the first one serves the notes and the csv
+    FeatureSplit test = null;
+    double loadSeconds = 0;
+    long start = System.nanoTime();
+    for (Map.Entry<String, List<Integer>> tap : byTap.entrySet()) {
+      LoadedFeatures features = reader.load(List.of("train", "val"), List.of("test"), c.useViews(), drop,
+          tap.getKey(), sweep ? "train.sweep.tap" : "train.tap");
+      loadSeconds += features.seconds();
+      FeatureSplit tapTest = TrainingData.testSplit(features);
+      if (names == null) {
+        warnConflicts(features, drop, c, reporter);
+        names = names(resolved, c, sweep, features.manifest().fingerprint());
+        test = tapTest;
+      }
+      reporter.info("train: %d train rows, %d val rows, %s, %d features%s, %d classes from %s (%.2f s)",
+          features.split("train").rows(), features.split("val").rows(),
+          tapTest == null ? "no test split" : tapTest.rows() + " test rows", features.dim(),
+          features.tap().name().isEmpty() ? "" : " of tap " + features.tap().name(), features.classes().size(),
+          location, features.seconds());
+      trainPoints(tap.getValue(), resolved, names, features, tapTest, runsDir, c.parallel(), sweep, start, runs,
+          reporter);
+    }
+    runs.sort(Comparator.comparingInt(r -> resolved.indexOf(r.point())));
+    Path csv = null;
+    if (sweep) {
+      String sweepName = c.name().isBlank() ? "sweep-" + Hashing.sha256(Json.GSON.toJson(names)).substring(0, 6) : c.name();
+      csv = runsDir.resolve(sweepName + ".csv");
+      AtomicFiles.writeString(csv, sweepCsv(runs, c, test));
+      Run best = ranked(runs).get(0);
+      reporter.info("train: sweep of %d points in %.2f s; best by validation %s %s (val acc %.4f%s); ranking in %s",
+          runs.size(), (System.nanoTime() - start) / 1e9, c.selectBy().id(), best.point().values(),
+          best.outcome().bestValAccuracy(), testNote(best.outcome(), test), csv);
+      if (c.seeds() > 1) {
+        for (SeedSpread spread : SeedSpread.of(runs, test)) reporter.info("train: %s", spread.describe());
+      }
+    }
+    return new Result(List.copyOf(runs), csv, loadSeconds);
+  }
+
+  /**
+   * Each point's tap as the store names it: "" becomes the default tap's name when the backbone
+   * has taps (so the default run and tap=&lt;deepest&gt; are one run), and an unknown tap fails
+   * before anything trains.
+   */
+  static List<SweepGrid.Point> withResolvedTaps(List<SweepGrid.Point> points, Manifest manifest, boolean sweep) {
+    List<SweepGrid.Point> out = new ArrayList<>();
+    for (SweepGrid.Point p : points) {
+      String key = sweep && p.values().containsKey("tap") ? "train.sweep.tap" : "train.tap";
+      String name;
+      try {
+        name = TapSelection.of(manifest, p.config().tap(), key).name();
+      } catch (FeatureStoreException e) {
+        throw new ConfigException(e.getMessage());
+      }
+      if (name.equals(p.config().tap())) {
+        out.add(p);
+      } else {
+        Map<String, Object> tap = new LinkedHashMap<>();
+        tap.put("tap", name);
+        out.add(new SweepGrid.Point(RecordBinder.bind("train", tap, p.config()), p.values()));
+      }
+    }
+    return out;
+  }
+
+  private static void warnConflicts(LoadedFeatures features, boolean drop, TrainConfig c, Reporter reporter) {
     List<Manifest.LabelConflict> conflicts = features.manifest().labelConflicts();
     if (conflicts != null && !conflicts.isEmpty()) {
       int copies = conflicts.stream().mapToInt(x -> x.paths().size()).sum();
@@ -74,33 +151,36 @@ public final class TrainStage implements Stage<TrainStage.Result> {
           String.join(" and ", conflicts.get(0).paths()), drop ? "every copy is left out" : "each copy is kept with its own label",
           c.labelConflicts().id(), drop ? "keep trains on them" : "drop leaves them out");
     }
-    FeatureSplit test = TrainingData.testSplit(features);
-    reporter.info("train: %d train rows, %d val rows, %s, %d features, %d classes from %s (%.2f s)",
-        features.split("train").rows(), features.split("val").rows(),
-        test == null ? "no test split" : test.rows() + " test rows", features.dim(), features.classes().size(),
-        location, features.seconds());
-    String fingerprint = features.manifest().fingerprint();
+  }
+
+  private static List<String> names(List<SweepGrid.Point> points, TrainConfig c, boolean sweep, String fingerprint) {
     List<String> names = new ArrayList<>();
     for (SweepGrid.Point p : points) {
       names.add(!sweep && !c.name().isBlank() ? c.name() : HeadRunWriter.name(p.config(), fingerprint));
     }
     Set<String> unique = new LinkedHashSet<>(names);
     if (unique.size() != names.size()) {
-      throw new ConfigException("'train.sweep' lists the same setting twice; each point must differ");
+      throw new ConfigException("'train.sweep' lists the same setting twice; each point must differ"
+          + " (an empty tap and the default tap's name are the same setting)");
     }
+    return names;
+  }
 
-    List<Run> runs = new ArrayList<>();
-    long start = System.nanoTime();
+  /** Trains the points {@code which} (all of one tap) on its features, appending to {@code runs}. */
+  private static void trainPoints(List<Integer> which, List<SweepGrid.Point> points, List<String> names,
+      LoadedFeatures features, FeatureSplit test, Path runsDir, int parallel, boolean sweep, long start,
+      List<Run> runs, Reporter reporter) throws IOException {
+    List<SweepGrid.Point> mine = which.stream().map(points::get).toList();
     // libtorch's thread pool only slows the small matrix products of a head (threads wait on
     // each other, badly so on a busy machine): one thread, unless the user fixed a count
     int threadsBefore = LibtorchThreads.set(LibtorchThreads.orUser(1));
     try (TrainingData data = TrainingData.of(features)) {
       HeadTrainer trainer = new HeadTrainer(data);
-      for (List<Integer> group : lockstepGroups(points, c.parallel())) {
-        List<TrainConfig> configs = group.stream().map(i -> points.get(i).config()).toList();
+      for (List<Integer> group : lockstepGroups(mine, parallel)) {
+        List<TrainConfig> configs = group.stream().map(i -> mine.get(i).config()).toList();
         List<TrainOutcome> outcomes = trainer.trainTogether(configs, line -> reporter.info("  " + line));
         for (int g = 0; g < group.size(); g++) {
-          int i = group.get(g);
+          int i = which.get(group.get(g));
           SweepGrid.Point p = points.get(i);
           TrainOutcome o = outcomes.get(g);
           Path dir = HeadRunWriter.write(runsDir, names.get(i), o, features, features.seconds());
@@ -120,21 +200,6 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     } finally {
       LibtorchThreads.set(threadsBefore);
     }
-    runs.sort(Comparator.comparingInt(r -> points.indexOf(r.point())));
-    Path csv = null;
-    if (sweep) {
-      String sweepName = c.name().isBlank() ? "sweep-" + Hashing.sha256(Json.GSON.toJson(names)).substring(0, 6) : c.name();
-      csv = runsDir.resolve(sweepName + ".csv");
-      AtomicFiles.writeString(csv, sweepCsv(runs, c, test));
-      Run best = ranked(runs).get(0);
-      reporter.info("train: sweep of %d points in %.2f s; best by validation %s %s (val acc %.4f%s); ranking in %s",
-          runs.size(), (System.nanoTime() - start) / 1e9, c.selectBy().id(), best.point().values(),
-          best.outcome().bestValAccuracy(), testNote(best.outcome(), test), csv);
-      if (c.seeds() > 1) {
-        for (SeedSpread spread : SeedSpread.of(runs, test)) reporter.info("train: %s", spread.describe());
-      }
-    }
-    return new Result(List.copyOf(runs), csv, features.seconds());
   }
 
   /**

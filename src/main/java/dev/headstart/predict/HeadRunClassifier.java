@@ -12,6 +12,7 @@ import dev.headstart.extract.Backbone;
 import dev.headstart.extract.BackboneLoader;
 import dev.headstart.extract.BackboneSource;
 import dev.headstart.extract.ImageBatch;
+import dev.headstart.extract.ModelCard;
 import dev.headstart.extract.Preprocessor;
 import dev.headstart.head.HeadIO;
 import dev.headstart.io.Hashing;
@@ -31,8 +32,11 @@ final class HeadRunClassifier implements RunClassifier {
   private final Backbone backbone;
   private final NDManager manager;
   private final SequentialBlock head;
+  // the backbone outputs the head reads, concatenated in this order (the run's train.tap)
+  private final int[] outputs;
 
   private HeadRunClassifier(RunConfig config, Backbone backbone, NDManager manager, SequentialBlock head) {
+    this.outputs = outputIndices(config, backbone.card(), backbone.source().uri());
     this.config = config;
     this.backbone = backbone;
     this.manager = manager;
@@ -78,6 +82,42 @@ final class HeadRunClassifier implements RunClassifier {
         + "backbone.file or backbone.uri); pass the backbone file with --backbone");
   }
 
+  /** Which outputs of the backbone the run's train.tap names ("" = the default, the first). */
+  static int[] outputIndices(RunConfig config, ModelCard card, String uri) {
+    Object tap = config.hyperparameters() == null ? null : config.hyperparameters().get("tap");
+    String spec = tap == null ? "" : tap.toString().trim();
+    if (spec.isEmpty()) return new int[] {0};
+    List<String> names = card.outputs().stream().map(ModelCard.Tap::name).toList();
+    String[] parts = spec.split("\\+");
+    int[] out = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      out[i] = names.indexOf(parts[i].trim());
+      if (out[i] < 0) {
+        throw new UserException("the head was trained on tap '" + parts[i].trim() + "' (train.tap " + spec
+            + "), which backbone " + uri + " does not return (its outputs: " + String.join(", ", names)
+            + "); pass the backbone the run was trained with (--backbone)");
+      }
+    }
+    return out;
+  }
+
+  private static float[][] concat(float[][][] all, int[] outputs) {
+    if (outputs.length == 1) return all[outputs[0]];
+    int n = all[0].length;
+    float[][] rows = new float[n][];
+    for (int i = 0; i < n; i++) {
+      int dim = 0;
+      for (int o : outputs) dim += all[o][i].length;
+      rows[i] = new float[dim];
+      int off = 0;
+      for (int o : outputs) {
+        System.arraycopy(all[o][i], 0, rows[i], off, all[o][i].length);
+        off += all[o][i].length;
+      }
+    }
+    return rows;
+  }
+
   @Override
   public List<String> classes() {
     return config.classes();
@@ -90,7 +130,7 @@ final class HeadRunClassifier implements RunClassifier {
 
   @Override
   public float[][] probabilities(float[] batch, int n) {
-    float[][] features = backbone.forward(new ImageBatch(batch, n, backbone.card().inputSize()));
+    float[][] features = concat(backbone.forwardTaps(new ImageBatch(batch, n, backbone.card().inputSize())), outputs);
     int dim = features[0].length;
     float[] flat = new float[n * dim];
     for (int i = 0; i < n; i++) System.arraycopy(features[i], 0, flat, i * dim, dim);

@@ -155,6 +155,25 @@ final class Charts {
     return svg(style(chart), WIDTH, 120 + 50 * Math.max(1, bestPerMethod.rowCount()));
   }
 
+  /** The best validation accuracy of each tap's best head, shallow to deep (concatenations last). */
+  String taps(Table taps) {
+    DefaultCategoryDataset data = new DefaultCategoryDataset();
+    Table sorted = taps.copy();
+    sorted.addColumns(sorted.intColumn("depth").map(d -> d == 0 ? Integer.MAX_VALUE : d).setName("order"));
+    for (Row r : sorted.sortAscendingOn("order")) {
+      data.addValue(r.getDouble("best_val_accuracy"), "best val accuracy", r.getString("tap"));
+    }
+    JFreeChart chart = ChartFactory.createBarChart("Best validation accuracy by tap", "tap (shallow to deep)",
+        "accuracy", data, PlotOrientation.VERTICAL, false, false, false);
+    CategoryPlot plot = chart.getCategoryPlot();
+    BarRenderer renderer = (BarRenderer) plot.getRenderer();
+    renderer.setBarPainter(new StandardBarPainter());
+    renderer.setShadowVisible(false);
+    renderer.setSeriesPaint(0, HUES.get(Method.HEAD));
+    plot.getRangeAxis().setRange(0, 1.05);
+    return svg(style(chart), WIDTH, HEIGHT);
+  }
+
   /** Per-class validation accuracy of the given runs, side by side. */
   String perClass(Table perClass, List<LoadedRun> shown, List<LoadedRun> all) {
     DefaultCategoryDataset data = new DefaultCategoryDataset();

@@ -61,6 +61,7 @@ final class HtmlPage {
           + "of each class's validation images classified right.", c.charts().perClass());
       seeds(c.tables().seeds());
       gallery(c);
+      c.taps().ifPresent(t -> taps(t, c.tapChart()));
       c.sweep().ifPresent(this::sweep);
     }
     html.append("<script>").append(SORT_JS).append("</script>\n</body></html>\n");
@@ -90,7 +91,10 @@ final class HtmlPage {
         .append("Balanced accuracy is the mean recall over classes; per-class recall is in summary.csv. Speed-ups "
             + "compare with the best end-to-end finetune; for head runs the first counts the one-time extraction, "
             + "the second does not.</p><div class=\"scroll\"><table id=\"summary\" class=\"sortable\"><thead><tr>");
-    List<String> shown = SHOWN.stream().filter(col -> t.hasTest() || !col.startsWith("test_")).toList();
+    List<String> shown = new java.util.ArrayList<>(
+        SHOWN.stream().filter(col -> t.hasTest() || !col.startsWith("test_")).toList());
+    // heads on a backbone's taps: which tap each read, beside the method
+    if (t.summary().containsColumn("tap")) shown.add(shown.indexOf("method") + 1, "tap");
     for (String col : shown) html.append("<th>").append(esc(col.replace('_', ' '))).append("</th>");
     html.append("</tr></thead><tbody>\n");
     for (Row r : t.summary()) {
@@ -178,6 +182,26 @@ final class HtmlPage {
           .append("<br>true: ").append(esc(tile.trueLabel())).append("</figcaption></figure>\n");
     }
     html.append("</div></section>\n");
+  }
+
+  /** Heads by depth: the best head of each tap of the backbone, as a chart and a table (taps.csv). */
+  private void taps(TapReport t, String chart) {
+    html.append("<section id=\"taps\"><h2>Accuracy by tap</h2><p class=\"meta\">")
+        .append(esc("The best head of each depth of the backbone (tap) the heads were trained on; depth 1 is the"
+            + " shallowest, 0 a concatenation. Also in taps.csv."))
+        .append("</p>").append(chart).append("<table class=\"sortable\"><thead><tr>");
+    Table table = t.table();
+    for (String col : table.columnNames()) html.append("<th>").append(esc(col)).append("</th>");
+    html.append("</tr></thead><tbody>\n");
+    for (int i = 0; i < table.rowCount(); i++) {
+      html.append("<tr>");
+      for (String col : table.columnNames()) {
+        String v = table.column(col).getString(i);
+        html.append("<td data-value=\"").append(esc(v)).append("\">").append(esc(v)).append("</td>");
+      }
+      html.append("</tr>\n");
+    }
+    html.append("</tbody></table></section>\n");
   }
 
   private void sweep(Table sweep) {

@@ -15,7 +15,9 @@ record ReportContent(
     String galleryRun,
     Optional<Table> sweep,
     String provenance,
-    String generatedAt) {
+    String generatedAt,
+    Optional<TapReport> taps,
+    String tapChart) {
 
   /** The charts as inline SVG elements. */
   record RenderedCharts(String valAccuracy, String timeToAccuracy, String costs, String loss,

@@ -23,8 +23,9 @@ import tech.tablesaw.api.Table;
 /**
  * The report stage: reads the run layout under the runs folder (plus the extract manifest and any
  * sweep*.csv), and writes summary.csv, history.csv, per_class.csv, confusion.csv, sweep.csv,
- * seeds.csv (when settings were repeated with several seeds) and a self-contained index.html into
- * the output folder. Each file is written whole or not at all.
+ * seeds.csv (when settings were repeated with several seeds), taps.csv (heads on a tapped
+ * backbone's depths) and a self-contained index.html into the output folder. Each file is written
+ * whole or not at all.
  */
 public final class ReportStage implements Stage<ReportStage.Result> {
   public static final String SUMMARY = "summary.csv";
@@ -91,11 +92,22 @@ public final class ReportStage implements Stage<ReportStage.Result> {
 
     ReportTables tables = ReportTables.build(scan.runs(), extract);
     Verdict verdict = Verdict.of(tables, extract);
+    Optional<TapReport> taps = TapReport.of(scan.runs(), extract);
+    if (taps.isPresent()) {
+      List<String> details = new ArrayList<>(verdict.details());
+      details.add(taps.get().advice());
+      verdict = new Verdict(verdict.headline(), details, verdict.headVsFinetune());
+    }
     Files.createDirectories(o.outDir());
     writeCsv(tables.summary(), o.outDir().resolve(SUMMARY));
     writeCsv(tables.history(), o.outDir().resolve(HISTORY));
     writeCsv(tables.perClass(), o.outDir().resolve(PER_CLASS));
     writeCsv(tables.confusion(), o.outDir().resolve(CONFUSION));
+    if (taps.isPresent()) {
+      writeCsv(taps.get().table(), o.outDir().resolve(TapReport.FILE));
+    } else {
+      Files.deleteIfExists(o.outDir().resolve(TapReport.FILE));
+    }
     if (!tables.seeds().isEmpty()) {
       writeCsv(tables.seeds(), o.outDir().resolve(SEEDS));
     } else {
@@ -113,7 +125,8 @@ public final class ReportStage implements Stage<ReportStage.Result> {
         .map(best -> Gallery.of(best, o.gallery(), imageRoots(o, extract, best))).orElse(List.of());
     ReportContent content = new ReportContent(scan, tables, verdict, warnings,
         ReportContent.RenderedCharts.of(tables), tiles, tables.best().map(LoadedRun::name).orElse(""), sweep,
-        extract.map(ExtractInfo::provenance).orElse(""), ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        extract.map(ExtractInfo::provenance).orElse(""), ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
+        taps, taps.map(tr -> new Charts().taps(tr.table())).orElse(""));
     Path index = o.outDir().resolve(INDEX);
     write(index, new HtmlPage().render(content));
     return new Result(index, tables, verdict, List.copyOf(warnings));

@@ -69,8 +69,20 @@ final class RunTable {
     DoubleColumn total = wall.add(extraction).setName("total_seconds");
     Table t = Table.create("runs", run, method, backbone, head, optimizer, lr, batch, epochs, bestAcc,
         bestEpoch, finalTrain, bestLoss, wall, perEpoch, setup, extraction, total, trainImages, valImages);
+    addTaps(t, runs);
     addScores(t, runs);
     return t;
+  }
+
+  /**
+   * Heads of a backbone exported with taps: which tap (or concatenation) each read, after the
+   * head column; no column when no run has one, so one-output summaries keep their columns.
+   */
+  private static void addTaps(Table t, List<LoadedRun> runs) {
+    if (runs.stream().allMatch(r -> r.hyper("tap").isBlank())) return;
+    StringColumn tap = StringColumn.create("tap");
+    for (LoadedRun r : runs) tap.append(r.hyper("tap"));
+    t.insertColumn(t.columnIndex("head") + 1, tap);
   }
 
   /** Intervals, test figures, imbalance-aware scores and per-class recall, in that order. */

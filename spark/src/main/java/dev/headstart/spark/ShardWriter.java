@@ -7,10 +7,10 @@ import dev.headstart.extract.ImageDecoder;
 import dev.headstart.extract.ImageFiles;
 import dev.headstart.extract.JobDecoder;
 import dev.headstart.extract.Preprocessor;
+import dev.headstart.extract.TapRows;
 import dev.headstart.features.FeaturePartWriter;
 import dev.headstart.features.FeatureStoreLayout;
 import dev.headstart.features.HadoopFs;
-import dev.headstart.features.StoredRow;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,7 +47,9 @@ final class ShardWriter {
     List<Integer> views = new ArrayList<>();
     int images = 0;
     long forwardNanos = 0;
-    FeaturePartWriter writer = FeaturePartWriter.open(part, conf, s.fingerprint(), attempt);
+    // a backbone exported with taps: every tap's features in its own column of the same row
+    TapRows taps = TapRows.of(backbone.source());
+    FeaturePartWriter writer = FeaturePartWriter.open(part, conf, s.fingerprint(), attempt, taps.extraColumns());
     try (Backbone.Session session = backbone.openSession()) {
       for (ShardSpec.JobSpec job : shard.jobs()) {
         JobDecoder.Decoded d = decoder.decode(job.contentHash(), job.path(), job.views());
@@ -60,10 +62,10 @@ final class ShardWriter {
           System.arraycopy(d.tensors()[k], 0, buffer, hashes.size() * size, size);
           hashes.add(job.contentHash());
           views.add(job.views()[k]);
-          if (hashes.size() == s.batchSize()) forwardNanos += flush(session, buffer, hashes, views, preprocessor, writer);
+          if (hashes.size() == s.batchSize()) forwardNanos += flush(session, buffer, hashes, views, preprocessor, taps, writer);
         }
       }
-      if (!hashes.isEmpty()) forwardNanos += flush(session, buffer, hashes, views, preprocessor, writer);
+      if (!hashes.isEmpty()) forwardNanos += flush(session, buffer, hashes, views, preprocessor, taps, writer);
     } catch (IOException | RuntimeException e) {
       writer.abort();
       throw e;
@@ -81,11 +83,11 @@ final class ShardWriter {
   }
 
   private static long flush(Backbone.Session session, float[] buffer, List<String> hashes, List<Integer> views,
-      Preprocessor preprocessor, FeaturePartWriter writer) throws IOException {
+      Preprocessor preprocessor, TapRows taps, FeaturePartWriter writer) throws IOException {
     long f0 = System.nanoTime();
-    float[][] features = session.forward(new ImageBatch(buffer, hashes.size(), preprocessor.inputSize()));
+    float[][] features = TapRows.join(session.forwardTaps(new ImageBatch(buffer, hashes.size(), preprocessor.inputSize())));
     long nanos = System.nanoTime() - f0;
-    for (int i = 0; i < hashes.size(); i++) writer.write(new StoredRow(hashes.get(i), views.get(i), features[i]));
+    for (int i = 0; i < hashes.size(); i++) writer.write(taps.row(hashes.get(i), views.get(i), features[i]));
     hashes.clear();
     views.clear();
     return nanos;

@@ -94,11 +94,16 @@ class SparkExtractTest {
 
   /** (content_hash|view) -> features of every row stored under the manifest's fingerprint, and the row count. */
   private Map<String, float[]> rows(String store, long[] count) throws Exception {
+    return rows(store, count, "features");
+  }
+
+  /** As {@link #rows(String, long[])}, for one feature column (a tap's). */
+  private Map<String, float[]> rows(String store, long[] count, String column) throws Exception {
     Manifest m = ManifestIO.read(dir.resolve(store).toString());
     Map<String, float[]> rows = new TreeMap<>();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT content_hash, view, features FROM read_parquet('"
+        ResultSet rs = st.executeQuery("SELECT content_hash, view, " + column + " FROM read_parquet('"
             + dir.resolve(store).resolve(m.featuresDir()) + "/*.parquet')")) {
       while (rs.next()) {
         Object[] v = (Object[]) rs.getArray(3).getArray();
@@ -166,6 +171,26 @@ class SparkExtractTest {
         PipelineConfigLoader.load(dir.resolve("pipeline.yaml"), Map.of("extract.out", "spark", "data.root", uri)),
         Reporter.stderr());
     assertThat(again.upToDate()).isTrue();
+  }
+
+  @Test
+  void aTappedBackbonesSparkStoreEqualsTheSingleProcessStoreInEveryTapColumn() throws Exception {
+    // tiny_cnn_taps (tools/make_fixtures.py): every block's pooled output, a column each
+    for (String f : List.of("tiny_cnn_taps.pt", "tiny_cnn_taps.json")) Files.copy(BACKBONES.resolve(f), dir.resolve(f));
+    Map<String, String> taps = Map.of("extract.out", "local", "backbone.uri", "tiny_cnn_taps.pt");
+    new ExtractStage().run(PipelineConfigLoader.load(dir.resolve("pipeline.yaml"), taps), Reporter.stderr());
+    Map<String, String> sparkTaps = Map.of("extract.out", "spark", "backbone.uri", "tiny_cnn_taps.pt");
+    new ExtractStage(new SparkJobRunner(sc)).run(PipelineConfigLoader.load(dir.resolve("pipeline.yaml"), sparkTaps),
+        Reporter.stderr());
+    Manifest s = ManifestIO.read(dir.resolve("spark").toString());
+    assertThat(s.taps()).extracting(Manifest.TapColumn::column)
+        .containsExactly("features", "features_features_0", "features_features_1");
+    for (String column : List.of("features", "features_features_0", "features_features_1")) {
+      long[] localCount = {0};
+      long[] sparkCount = {0};
+      assertSameFeatures(rows("local", localCount, column), rows("spark", sparkCount, column));
+      assertThat(sparkCount[0]).isEqualTo(localCount[0]).isEqualTo(28 * 2 + 10);
+    }
   }
 
   @Test
