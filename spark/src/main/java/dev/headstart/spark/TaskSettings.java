@@ -10,7 +10,10 @@ import java.io.Serializable;
  * @param card the model card (backbone.card), resolved; empty = beside the backbone
  * @param backboneSha the SHA-256 the driver found: an executor's file must match it
  * @param dir the fingerprint folder the parts go to (a Hadoop URI)
+ * @param reducedDecode the driver fingerprinted reduced-size JPEG decoding (extract.exact_decode
+ *     false and libjpeg-turbo on the driver): every executor must decode the same way
  */
 record TaskSettings(String backboneUri, String card, String device, String precision, String backboneSha,
-    long maxPixels, int batchSize, long viewSeed, String dir, String fingerprint, String runId, String baseDir)
+    long maxPixels, int batchSize, long viewSeed, String dir, String fingerprint, String runId, String baseDir,
+    boolean reducedDecode)
     implements Serializable {}
