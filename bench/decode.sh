@@ -4,6 +4,8 @@
 #   images     340 photo-like JPEGs of 160-640 px (bench/reference.py images), ResNet-18 at 224 px
 #   photos6mp  160 photo-like 6-megapixel JPEGs (bench/photos.py), ResNet-18 at 224 px
 #   fashion    the bundled example (975 28x28 PNGs, squeezenet at 64 px: nothing to reduce)
+#   fashion1mp the bundled example at photo size (bench/photos.py --from: each image upscaled to
+#              1000x1000 with sensor-like noise, JPEG; its pretrained backbone, 375 val images)
 # and what reduced-size decoding changes: input tensors and features (DecodeEffect) and the head's
 # validation accuracy (./train on features extracted both ways). Every figure is one JSON line
 # with the run id and the 1-minute load average before and after it (other work on the machine
@@ -28,6 +30,7 @@ mkdir -p $OUT
 [[ -f $OUT/resnet18/resnet18.pt ]] || $PY tools/export_backbone.py --model resnet18 --out $OUT/resnet18 >&2
 [[ -d $OUT/images/train ]] || $PY bench/reference.py images --out $OUT/images >&2
 [[ -d $OUT/photos6mp/val ]] || $PY bench/photos.py --out $OUT/photos6mp --train 20 --val 20 >&2
+[[ -d $OUT/fashion1mp/val ]] || $PY bench/photos.py --from examples/fashion5/images --size 1000 --out $OUT/fashion1mp >&2
 mkdir -p $OUT/fashion && cp examples/fashion5/backbone/fashion_squeezenet* $OUT/fashion/
 bin/headstart --version >/dev/null   # builds target/headstart.jar when sources changed
 mvn -o -q -B test-compile >&2
@@ -51,12 +54,12 @@ record() {
   echo "{\"run\": \"$RUN\", \"what\": \"versions\", \"java\": \"$(java -version 2>&1 | head -1 | tr -d '"')\", \"libturbojpeg\": \"$(dpkg-query -W -f='${Version}' libturbojpeg0 2>/dev/null || echo none)\", $($PY -c 'import torch, torchvision, PIL, PIL.features as f; print("\"pytorch\": \"%s\", \"torchvision\": \"%s\", \"pillow\": \"%s\", \"pillow_libjpeg_turbo\": %s" % (torch.__version__, torchvision.__version__, PIL.__version__, str(f.check_feature("libjpeg_turbo")).lower()))')}"
 } | tee -a $LOG
 
-model_of() { [[ $1 == fashion ]] && echo $OUT/fashion/fashion_squeezenet.pt || echo $OUT/resnet18/resnet18.pt; }
+model_of() { [[ $1 == fashion* ]] && echo $OUT/fashion/fashion_squeezenet.pt || echo $OUT/resnet18/resnet18.pt; }
 images_of() { [[ $1 == fashion ]] && echo examples/fashion5/images || echo $OUT/$1; }
 
 # ---------------------------------------------------------------- what reduced decoding changes
 if [[ -z ${SKIP_ACCURACY:-} ]]; then
-  for case in fashion images photos6mp; do
+  for case in fashion fashion1mp images photos6mp; do
     MODEL=$(model_of $case); IMAGES=$(images_of $case)
     echo "== $case: reduced vs exact decoding: tensors, features, head accuracy" >&2
     record $case "${FWD_JAVA[@]}" dev.headstart.bench.DecodeEffect $IMAGES $MODEL
@@ -100,15 +103,15 @@ for rep in $(seq ${REPEAT:-2}); do
       --batch 32 --iters 4
   done
 done
-echo "== decoding per core (one thread: read, decode, resize + crop + normalize)" >&2
+echo "== decoding per core (one thread: read, decode, resize + crop + normalize; 2 rounds, the first warms the JIT)" >&2
 for case in images photos6mp; do
   MODEL=$(model_of $case); IMAGES=$(images_of $case)
-  record $case "${JAVA[@]}" dev.headstart.bench.ExtractBench --mode decode --model $MODEL --images $IMAGES --rounds 1 --exact-decode false
-  record $case "${JAVA[@]}" dev.headstart.bench.ExtractBench --mode decode --model $MODEL --images $IMAGES --rounds 1 --exact-decode true
+  record $case "${JAVA[@]}" dev.headstart.bench.ExtractBench --mode decode --model $MODEL --images $IMAGES --rounds 2 --exact-decode false
+  record $case "${JAVA[@]}" dev.headstart.bench.ExtractBench --mode decode --model $MODEL --images $IMAGES --rounds 2 --exact-decode true
   record $case "${JAVA[@]}" -Dheadstart.turbojpeg.disable=true dev.headstart.bench.ExtractBench --mode decode \
-    --model $MODEL --images $IMAGES --rounds 1 --exact-decode true
-  record $case $PY bench/reference.py decode --model $MODEL --images $IMAGES --rounds 1
-  record $case $PY bench/reference.py decode --model $MODEL --images $IMAGES --rounds 1 --draft
+    --model $MODEL --images $IMAGES --rounds 2 --exact-decode true
+  record $case $PY bench/reference.py decode --model $MODEL --images $IMAGES --rounds 2
+  record $case $PY bench/reference.py decode --model $MODEL --images $IMAGES --rounds 2 --draft
 done
 
 echo "{\"run\": \"$RUN\", \"what\": \"finished\", \"at\": \"$(date -u '+%Y-%m-%d %H:%M:%S')\", \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a $LOG

@@ -163,13 +163,14 @@ public final class ExtractBench {
       Manifest m = r.manifest();
       System.out.printf(Locale.ROOT, "{\"what\": \"headstart extract\", \"images\": %d, \"seconds\": %.2f, "
           + "\"images_per_s\": %.2f, \"decode_threads\": %.0f, \"intra_op_threads\": \"%s\", \"batch\": %d, "
-          + "\"precision\": \"%s\", \"exact_decode\": %s, \"jpeg_decoder\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f}%n",
+          + "\"precision\": \"%s\", \"exact_decode\": %s, \"jpeg_decoder\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f, "
+          + "\"loop_images_per_s\": %.2f}%n",
           r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"),
           String.valueOf(m.timings().get("intra_op_threads")), batch, precision,
           a.getOrDefault("exact-decode", "false"),
           dev.headstart.extract.ImageDecoder.jpegDecoder().startsWith("libjpeg-turbo") ? "libjpeg-turbo" : "jdk",
           m.timings().get("decode_thread_seconds"), m.timings().get("forward_seconds"),
-          m.timings().get("write_seconds"));
+          m.timings().get("write_seconds"), m.timings().get("images_per_second"));
     }
     if (!mode.equals("extract")) {
       BackboneSource src = BackboneLoader.locate(
