@@ -52,8 +52,11 @@ final class TurboJpeg {
   static {
     Lib lib = null;
     String error = null;
+    // the JDK path on purpose (tests and benches of the fallback); the variable reaches child JVMs too
     if (Boolean.getBoolean("headstart.turbojpeg.disable")) {
       error = "disabled by -Dheadstart.turbojpeg.disable=true";
+    } else if ("off".equals(System.getenv("HEADSTART_TURBOJPEG"))) {
+      error = "disabled by HEADSTART_TURBOJPEG=off";
     } else {
       // Debian's libturbojpeg0 ships only the versioned name; the -dev package adds libturbojpeg.so
       for (String name : new String[] {"turbojpeg", "libturbojpeg.so.0"}) {
