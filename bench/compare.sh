@@ -12,6 +12,9 @@
 #   SKIP_LOOP=1 bench/compare.sh     # without the reference's 25-epoch feature_extract loop
 #   REPEAT=1 bench/compare.sh        # each extract once (default twice, the best is reported)
 #   SKIP_RESNET_LOOP=1 bench/compare.sh  # without the loop on ResNet-18 (about 3 of the ~6.5 minutes)
+#   SKIP_DECODE=1 bench/compare.sh   # without bench/decode.sh at the end (JPEG decoding against Pillow on the
+#                                    # 160-640 px set and a 6-megapixel set, reduced-size decoding's effect;
+#                                    # its own records, bench/records/decode.jsonl, and bench/DECODE_RESULTS.md)
 # Backbone files (made once into bench/out, not committed):
 #   tools/export_backbone.py --model resnet18 --bf16   (channels-last fp32 + bf16, same weights)
 #   examples/fashion5/backbone/ as committed (bench/reexport.py re-exported it from its own weights)
@@ -163,3 +166,6 @@ mkdir -p "$(dirname $RECORDS)" && cat $LOG >> $RECORDS
 echo "appended $(wc -l < $LOG) records of run $RUN to $RECORDS" >&2
 $PY bench/compare_report.py --records $RECORDS --out bench/results.md
 echo "wrote bench/results.md" >&2
+
+# decoding side by side with Pillow, and on 6-megapixel photos: a run of its own (~15 minutes)
+[[ -n ${SKIP_DECODE:-} ]] || bench/decode.sh

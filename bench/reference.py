@@ -11,6 +11,8 @@ number of threads as headstart:
   loop     the tutorial's feature_extract=True training: backbone frozen, a new Linear head,
            every image through the backbone every epoch (train transforms on train), SGD
            lr 1e-3 momentum 0.9, StepLR(7, 0.1), best val accuracy kept
+  decode   the data path on one thread: Pillow's decode (optionally in draft mode) and the
+           torchvision eval transform, per image (decoding per core, against headstart's)
   sklearn  scikit-learn LogisticRegression on the cached features
   flops    FLOPs per image of a torchvision architecture (conv and linear layers, by hooks)
 
@@ -80,9 +82,23 @@ def cmd_images(a):
     print(json.dumps({"images": a.classes * (a.train + a.val), "out": a.out}))
 
 
-def loader(root, split, card, train, batch, workers, shuffle=False):
+def draft_loader(size):
+    """torchvision's PIL loader with Pillow's draft mode: a JPEG at least twice `size` is decoded at
+    1/2, 1/4 or 1/8 scale by libjpeg (the shorter side never below `size`), then converted."""
+    from PIL import Image
+
+    def load(path):
+        with open(path, "rb") as f:
+            img = Image.open(f)
+            img.draft("RGB", (size, size))
+            return img.convert("RGB")
+    return load
+
+
+def loader(root, split, card, train, batch, workers, shuffle=False, draft=False):
     from torchvision import datasets
-    ds = datasets.ImageFolder(os.path.join(root, split), transform=transforms_for(card, train))
+    kw = {"loader": draft_loader(card["resize"])} if draft else {}
+    ds = datasets.ImageFolder(os.path.join(root, split), transform=transforms_for(card, train), **kw)
     return ds, torch.utils.data.DataLoader(ds, batch_size=batch, shuffle=shuffle, num_workers=workers,
                                            persistent_workers=workers > 0)
 
@@ -96,7 +112,7 @@ def cmd_extract(a):
     out = {}
     with torch.no_grad():
         for split in ("train", "val"):
-            ds, dl = loader(a.images, split, card, False, a.batch, a.workers)
+            ds, dl = loader(a.images, split, card, False, a.batch, a.workers, draft=a.draft)
             feats, labels = [], []
             for x, y in dl:
                 f = module(x)
@@ -112,7 +128,40 @@ def cmd_extract(a):
         np.save(os.path.join(a.out, split + "_labels.npy"), y)
     s = time.perf_counter() - t0
     print(json.dumps({"what": "reference extract", "model": a.model, "images": n, "seconds": s, "images_per_s": n / s,
-                      "threads": a.threads, "workers": a.workers, "batch": a.batch}))
+                      "threads": a.threads, "workers": a.workers, "batch": a.batch, "draft": a.draft}))
+
+
+def cmd_decode(a):
+    """Per image on one thread: read, Pillow decode (+ convert RGB), the eval transform; best round."""
+    import io
+    from PIL import Image
+    threads(1)
+    card = card_of(a.model)
+    tf = transforms_for(card, False)
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(a.images) for f in fs if f.endswith(".jpg"))
+    for r in range(a.rounds):
+        read = dec = prep = 0.0
+        pixels = 0
+        for path in files:
+            t0 = time.perf_counter()
+            with open(path, "rb") as f:
+                data = f.read()
+            t1 = time.perf_counter()
+            img = Image.open(io.BytesIO(data))
+            if a.draft:
+                img.draft("RGB", (card["resize"], card["resize"]))
+            img = img.convert("RGB")
+            t2 = time.perf_counter()
+            tf(img)
+            t3 = time.perf_counter()
+            read += t1 - t0
+            dec += t2 - t1
+            prep += t3 - t2
+            pixels += img.size[0] * img.size[1]
+        n = len(files)
+        print(json.dumps({"what": "reference data path, one thread", "draft": a.draft, "round": r, "images": n,
+                          "mean_megapixels": pixels / 1e6 / n, "ms_read": read * 1e3 / n, "ms_decode": dec * 1e3 / n,
+                          "ms_resize_crop_normalize": prep * 1e3 / n, "images_per_s": n / (read + dec + prep)}))
 
 
 def cmd_forward(a):
@@ -234,11 +283,14 @@ def main():
             s.add_argument("--images", required=True); s.add_argument("--workers", type=int, default=os.cpu_count())
         if name == "extract":
             s.add_argument("--out", required=True)
+            s.add_argument("--draft", action="store_true", help="Pillow's draft mode (reduced-size JPEG decoding)")
         if name == "forward":
             s.add_argument("--iters", type=int, default=10); s.add_argument("--rounds", type=int, default=3)
         if name == "loop":
             s.add_argument("--epochs", type=int, default=25); s.add_argument("--lr", type=float, default=1e-3)
             s.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("decode"); s.add_argument("--model", required=True); s.add_argument("--images", required=True)
+    s.add_argument("--rounds", type=int, default=2); s.add_argument("--draft", action="store_true")
     s = sub.add_parser("sklearn"); s.add_argument("--features", required=True)
     s = sub.add_parser("flops"); s.add_argument("--arch", required=True)
     s.add_argument("--input-size", type=int, default=224)

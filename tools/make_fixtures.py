@@ -7,6 +7,11 @@
                CenterCrop(224), JPEG only), photo.rgb8 (the JPEG as PIL decodes it,
                raw uint8 HWC RGB), and expected.json describing all of it.
   extract/tiny.webp  a lossless 12x8 WebP in four flat quadrants (ImageDecoderTest).
+  jpeg/        JPEGs in the layouts cameras and the web write (4:2:0, 4:2:2, 4:4:4 with odd sizes,
+               progressive, gray) and Pillow's decode of each (raw uint8 HWC RGB, .rgb8), plus
+               a 512x384 JPEG and Pillow's draft-mode (DCT-scaled) decodes of it at 1/2, 1/4 and
+               1/8, with jpeg.json describing them (JpegDecodeTest: the native decoder must give
+               exactly these pixels).
   backbones/   tiny_cnn (.pt, -trainable.pt, .json), tiny_cnn_spatial (output
                [N,32,4,4]) exported through tools/export_backbone.py, and
                features_reference.json: tiny_cnn.pt features of 3 lossless
@@ -16,7 +21,7 @@
                block's output as eager PyTorch computes it (forward hooks on the
                unwrapped TinyCNN, float64), averaged over h,w.
 
-Run from the repository root:  /usr/bin/python3 tools/make_fixtures.py
+Run from the repository root:  /usr/bin/python3 tools/make_fixtures.py [--only jpeg]
 """
 import copy
 import json
@@ -260,9 +265,76 @@ def make_webp():
     Image.fromarray(a, "RGB").save(os.path.join(d, "tiny.webp"), lossless=True)
 
 
+def photo_like(w, h, seed):
+    """Smooth gradients, a disc, stripes and sensor-like noise: JPEG content with edges and texture."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = 255 * (x / (w - 1))
+    g = 255 * (y / (h - 1))
+    b = 128 + 100 * np.sin(x / 17.0) * np.cos(y / 23.0)
+    disc = ((x - 0.6 * w) ** 2 + (y - 0.45 * h) ** 2) < (0.2 * min(w, h)) ** 2
+    r[disc], g[disc], b[disc] = 230, 200, 40
+    stripes = (x // 7 % 2 == 0) & (y > 0.7 * h)
+    r[stripes], g[stripes], b[stripes] = 20, 20, 20
+    img = np.stack([r, g, b], -1) + rng.normal(0, 10, (h, w, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def make_jpeg():
+    d = os.path.join(FIX, "jpeg")
+    os.makedirs(d, exist_ok=True)
+    files = []
+
+    def add(name, desc, save):
+        path = os.path.join(d, name)
+        save(path)
+        decoded = Image.open(path).convert("RGB")
+        raw = os.path.splitext(name)[0] + ".rgb8"
+        with open(os.path.join(d, raw), "wb") as f:
+            f.write(np.asarray(decoded, dtype=np.uint8).tobytes())
+        files.append({"image": name, "pixels": raw, "width": decoded.size[0], "height": decoded.size[1],
+                      "description": desc})
+
+    rgb = Image.fromarray(photo_like(97, 61, 1), "RGB")
+    add("s420.jpg", "97x61 4:2:0 quality 85 (odd sizes: the upsampler's edges)",
+        lambda p: rgb.save(p, quality=85, subsampling=2))
+    add("s422.jpg", "97x61 4:2:2 quality 90", lambda p: rgb.save(p, quality=90, subsampling=1))
+    add("s444.jpg", "97x61 4:4:4 quality 95", lambda p: rgb.save(p, quality=95, subsampling=0))
+    add("progressive.jpg", "97x61 4:2:0 progressive, optimized", lambda p: rgb.save(
+        p, quality=80, progressive=True, optimize=True))
+    add("gray.jpg", "97x61 grayscale (one component)", lambda p: rgb.convert("L").save(p, quality=90))
+
+    big = Image.fromarray(photo_like(512, 384, 2), "RGB")
+    big.save(os.path.join(d, "big.jpg"), quality=88)  # 4:2:0, Pillow's default
+    drafts = []
+    for target in (128, 64, 48):
+        im = Image.open(os.path.join(d, "big.jpg"))
+        im.draft("RGB", (target, target))  # Pillow: scale = largest of 8/4/2/1 <= min(w // t, h // t)
+        im = im.convert("RGB")
+        raw = "big_draft%d.rgb8" % target
+        with open(os.path.join(d, raw), "wb") as f:
+            f.write(np.asarray(im, dtype=np.uint8).tobytes())
+        drafts.append({"target": target, "pixels": raw, "width": im.size[0], "height": im.size[1],
+                       "scale": 512 // im.size[0]})
+    with open(os.path.join(d, "jpeg.json"), "w") as f:
+        json.dump({"made_by": "tools/make_fixtures.py", "pil_version": Image.__version__,
+                   "libjpeg": __import__("PIL.features").features.version("jpg"),
+                   "layout": "HWC", "dtype": "uint8",
+                   "files": files,
+                   "draft": {"image": "big.jpg", "width": 512, "height": 384,
+                             "note": "Image.draft('RGB', (t, t)) then convert('RGB'): libjpeg's scaled IDCT",
+                             "decodes": drafts}}, f, indent=2)
+        f.write("\n")
+    print(f"jpeg: {len(files)} images + {len(drafts)} draft decodes -> {d}")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--only", "jpeg"]:
+        make_jpeg()
+        sys.exit(0)
     eb.ensure_hash_seed()
     torch.set_num_threads(2)
     make_preprocess()
     make_backbones()
     make_webp()
+    make_jpeg()

@@ -101,6 +101,13 @@ public final class ExtractCommand implements Callable<Integer> {
   @Option(names = "--strict", description = "Stop at the first bad file instead of skipping and listing it (extract.strict).")
   Boolean strict;
 
+  @Option(names = "--exact-decode", negatable = true,
+      description = "Decode every JPEG at full size before the resize: torchvision-exact preprocessing"
+          + " (extract.exact_decode, default false: JPEGs at least twice the resize target are decoded at"
+          + " 1/2, 1/4 or 1/8 scale by libjpeg-turbo, as Pillow's draft mode; several times faster on photos,"
+          + " features slightly different; each has its own feature fingerprint).")
+  Boolean exactDecode;
+
   @Option(names = "--overwrite",
       description = "Compute this backbone's features again instead of reusing the stored ones; other backbones'"
           + " features stay (extract.overwrite). Also replaces a store of the earlier layout.")
@@ -145,6 +152,7 @@ public final class ExtractCommand implements Callable<Integer> {
     config.override("extract.part_rows", partRows);
     config.override("extract.precision", precision);
     config.override("extract.strict", strict);
+    config.override("extract.exact_decode", exactDecode);
     config.override("extract.overwrite", overwrite);
     config.override("extract.gc", gc);
     config.override("extract.compact_below", compactBelow);

@@ -27,6 +27,11 @@ import java.util.List;
  * @param migrate convert a store of the earlier per-split layout instead of refusing it
  * @param engine local (this JVM) or spark (a Spark job writing the same store)
  * @param spark the Spark engine's master, shards and settings
+ * @param exactDecode decode every JPEG at full size before the resize (torchvision-exact
+ *     preprocessing); false = a JPEG at least twice the resize target is decoded at 1/2, 1/4 or 1/8
+ *     scale in the DCT domain (Pillow's draft mode, libjpeg-turbo), several times faster on photos,
+ *     features slightly different (bench/DECODE_RESULTS.md); recorded in the manifest's
+ *     preprocessing, so the two never share feature rows
  */
 public record ExtractConfig(
     String out,
@@ -44,9 +49,11 @@ public record ExtractConfig(
     double compactBelow,
     boolean migrate,
     ExtractEngine engine,
-    SparkSettings spark) {
+    SparkSettings spark,
+    boolean exactDecode) {
   public static final ExtractConfig DEFAULTS = new ExtractConfig("work/features", 0, 0, 0, 0, 100_000_000L, false,
-      2048, false, "fp32", 0, false, 0.5, false, ExtractEngine.LOCAL, SparkSettings.DEFAULTS);
+      2048, false, "fp32", 0, false, 0.5, false, ExtractEngine.LOCAL, SparkSettings.DEFAULTS,
+      false);
   /** Views are stored as bits of one long per image while extract looks up what it has. */
   public static final int MAX_VIEWS = 62;
 

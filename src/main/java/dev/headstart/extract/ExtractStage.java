@@ -352,6 +352,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       p.put("view_seed", ex.seed());
     }
     p.put("precision", ex.precision());
+    // only reduced decoding adds a key: exact decoding keeps the fingerprints stores already have
+    if (LocalJobRunner.reducedDecode(ex)) p.put("jpeg_decode", ImageDecoder.REDUCED_DECODE);
     return p;
   }
 

@@ -38,15 +38,24 @@ public final class JobDecoder {
       return new Decoded(null, "changed while extract ran (its bytes no longer match the hash taken"
           + " when it was listed); rerun ./extract");
     }
-    RgbImage image;
+    // view 0 (the eval transform) may take a reduced-size decode, augmented views crop the full
+    // image: each view's pixels depend only on the bytes and the settings, never on which other
+    // views the same job asked for
+    RgbImage forEval = null;
+    RgbImage full = null;
+    float[][] tensors = new float[views.length][];
     try {
-      image = decoder.decode(bytes);
+      for (int k = 0; k < views.length; k++) {
+        if (views[k] == 0) {
+          if (forEval == null) forEval = decoder.decodeForResize(bytes, preprocessor.resize());
+          tensors[k] = preprocessor.eval(forEval);
+        } else {
+          if (full == null) full = decoder.decode(bytes);
+          tensors[k] = preprocessor.train(full, viewRandom(contentHash, views[k]));
+        }
+      }
     } catch (ImageSkippedException e) {
       return new Decoded(null, e.reason());
-    }
-    float[][] tensors = new float[views.length][];
-    for (int k = 0; k < views.length; k++) {
-      tensors[k] = views[k] == 0 ? preprocessor.eval(image) : preprocessor.train(image, viewRandom(contentHash, views[k]));
     }
     return new Decoded(tensors, null);
   }

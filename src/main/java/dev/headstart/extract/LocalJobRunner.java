@@ -21,7 +21,8 @@ public final class LocalJobRunner implements JobRunner {
     ExtractConfig ex = c.config().extract();
     Threads threads = Threads.of(ex);
     ProgressMeter progress = new ProgressMeter(c.reporter().progress(), jobs.size(), 30, false);
-    ExtractionPipeline pipeline = new ExtractionPipeline(c.files(), new ImageDecoder(ex.maxPixels()), c.preprocessor(),
+    ExtractionPipeline pipeline = new ExtractionPipeline(c.files(), new ImageDecoder(ex.maxPixels(), !reducedDecode(ex)),
+        c.preprocessor(),
         c.backbone(), c.dir(), c.conf(), c.fingerprint(), c.runId(), ex.partRows(), ex.batchSize(), threads.decoders(),
         ex.seed(), ex.strict(), progress);
     // the stages of ./run share this JVM: train and finetune get the threads they started with
@@ -49,6 +50,14 @@ public final class LocalJobRunner implements JobRunner {
     timings.put("batch_size", (double) pipeline.batchSize());
     return new Outcome(pipeline.failures(), pipeline.imagesRun(), pipeline.rowsWritten(), pipeline.partsWritten(),
         timings, String.format(Locale.ROOT, "%.1f images/s, forward %.1f s", rate, pipeline.forwardSeconds()));
+  }
+
+  /**
+   * Whether extract decodes large JPEGs at reduced size: asked for (extract.exact_decode false) and
+   * possible here (libjpeg-turbo installed). The manifest's preprocessing records the same answer.
+   */
+  public static boolean reducedDecode(ExtractConfig ex) {
+    return !ex.exactDecode() && ImageDecoder.reducedDecodeAvailable();
   }
 
   /**

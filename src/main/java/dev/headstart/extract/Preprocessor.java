@@ -61,6 +61,11 @@ public final class Preprocessor {
     return inputSize;
   }
 
+  /** The eval transform's Resize target (the shorter side): a decoder may decode down to it. */
+  public int resize() {
+    return resize;
+  }
+
   /** Floats in one preprocessed image: 3 x input_size x input_size. */
   public int tensorSize() {
     return 3 * inputSize * inputSize;

@@ -129,6 +129,11 @@ final class HeadRunClassifier implements RunClassifier {
   }
 
   @Override
+  public boolean reducedDecode() {
+    return config.preprocessing() != null && config.preprocessing().containsKey("jpeg_decode");
+  }
+
+  @Override
   public float[][] probabilities(float[] batch, int n) {
     float[][] features = concat(backbone.forwardTaps(new ImageBatch(batch, n, backbone.card().inputSize())), outputs);
     int dim = features[0].length;

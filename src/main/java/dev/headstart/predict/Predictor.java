@@ -4,6 +4,7 @@ import dev.headstart.extract.ImageDecoder;
 import dev.headstart.extract.ImageSkippedException;
 import dev.headstart.extract.Preprocessor;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +22,7 @@ public final class Predictor {
 
   public Predictor(RunClassifier classifier, long maxPixels, int batchSize, int topK) {
     this.classifier = classifier;
-    this.decoder = new ImageDecoder(maxPixels);
+    this.decoder = new ImageDecoder(maxPixels, !classifier.reducedDecode());
     this.batchSize = batchSize;
     this.topK = Math.max(1, Math.min(topK, classifier.classes().size()));
   }
@@ -36,7 +37,7 @@ public final class Predictor {
     for (int i = 0; i < files.size(); i++) {
       Path file = files.get(i);
       try {
-        pre.eval(decoder.decode(file), batch, pending.size() * size);
+        pre.eval(decoder.decodeForResize(Files.readAllBytes(file), pre.resize()), batch, pending.size() * size);
         pending.add(i);
       } catch (ImageSkippedException e) {
         out[i] = ImagePrediction.failed(file.toString(), e.reason());

@@ -14,6 +14,14 @@ public interface RunClassifier extends AutoCloseable {
   /** The eval transform the run's backbone expects (from its model card). */
   Preprocessor preprocessor();
 
+  /**
+   * Whether the run's features came from reduced-size JPEG decodes (the manifest's preprocessing
+   * says so): prediction then decodes the same way, so a head sees the inputs it was trained on.
+   */
+  default boolean reducedDecode() {
+    return false;
+  }
+
   /** Class probabilities of n preprocessed images laid out back to back in batch. */
   float[][] probabilities(float[] batch, int n);
 

@@ -83,11 +83,11 @@ public final class ExtractBench {
   }
 
   /** The data path on one thread, stage by stage: read, hash, decode, resize + crop + normalize. */
-  static void decode(Path root, String model, int rounds) throws Exception {
+  static void decode(Path root, String model, int rounds, boolean exact) throws Exception {
     dev.headstart.extract.ModelCard card = dev.headstart.extract.ModelCard.read(
         Path.of(model.replaceFirst("\\.pt$", ".json")));
     dev.headstart.extract.Preprocessor pre = new dev.headstart.extract.Preprocessor(card);
-    dev.headstart.extract.ImageDecoder decoder = new dev.headstart.extract.ImageDecoder(100_000_000L);
+    dev.headstart.extract.ImageDecoder decoder = new dev.headstart.extract.ImageDecoder(100_000_000L, exact);
     java.util.List<Path> files;
     try (var walk = java.nio.file.Files.walk(root)) {
       files = walk.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
@@ -100,7 +100,7 @@ public final class ExtractBench {
         long t1 = System.nanoTime();
         dev.headstart.io.Hashing.sha256(bytes);
         long t2 = System.nanoTime();
-        dev.headstart.extract.RgbImage img = decoder.decode(bytes);
+        dev.headstart.extract.RgbImage img = decoder.decodeForResize(bytes, pre.resize());
         long t3 = System.nanoTime();
         pre.eval(img);
         long t4 = System.nanoTime();
@@ -111,10 +111,12 @@ public final class ExtractBench {
         pixels += (long) img.width() * img.height();
       }
       int n = files.size();
-      System.out.printf(Locale.ROOT, "{\"what\": \"headstart data path, one thread\", \"round\": %d, \"images\": %d, "
+      System.out.printf(Locale.ROOT, "{\"what\": \"headstart data path, one thread\", \"decoder\": \"%s\", "
+          + "\"exact_decode\": %b, \"round\": %d, \"images\": %d, "
           + "\"mean_megapixels\": %.3f, \"ms_read\": %.2f, \"ms_sha256\": %.2f, \"ms_decode\": %.2f, "
           + "\"ms_resize_crop_normalize\": %.2f, \"images_per_s\": %.1f}%n",
-          r, n, pixels / 1e6 / n, read / 1e6 / n, hash / 1e6 / n, dec / 1e6 / n, prep / 1e6 / n,
+          dev.headstart.extract.ImageDecoder.jpegDecoder().startsWith("libjpeg-turbo") ? "libjpeg-turbo" : "jdk",
+          exact, r, n, pixels / 1e6 / n, read / 1e6 / n, hash / 1e6 / n, dec / 1e6 / n, prep / 1e6 / n,
           n / ((read + hash + dec + prep) / 1e9));
     }
   }
@@ -133,7 +135,8 @@ public final class ExtractBench {
     String intra = System.getProperty("ai.djl.pytorch.num_threads", "default");
 
     if (mode.equals("decode")) {
-      decode(Path.of(images), model, Integer.parseInt(a.getOrDefault("rounds", "2")));
+      decode(Path.of(images), model, Integer.parseInt(a.getOrDefault("rounds", "2")),
+          Boolean.parseBoolean(a.getOrDefault("exact-decode", "false")));
       return;
     }
     if (mode.equals("variants")) {
@@ -152,6 +155,7 @@ public final class ExtractBench {
       o.put("extract.threads", String.valueOf(threads));
       o.put("extract.precision", precision);
       o.put("extract.overwrite", "true");
+      o.put("extract.exact_decode", a.getOrDefault("exact-decode", "false"));
       PipelineConfig config = PipelineConfigLoader.load(Path.of("bench-does-not-exist.yaml"), o);
       long t0 = System.nanoTime();
       ExtractStage.Result r = new ExtractStage().run(config, dev.headstart.core.Reporter.silent());
@@ -159,11 +163,14 @@ public final class ExtractBench {
       Manifest m = r.manifest();
       System.out.printf(Locale.ROOT, "{\"what\": \"headstart extract\", \"images\": %d, \"seconds\": %.2f, "
           + "\"images_per_s\": %.2f, \"decode_threads\": %.0f, \"intra_op_threads\": \"%s\", \"batch\": %d, "
-          + "\"precision\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f}%n",
+          + "\"precision\": \"%s\", \"exact_decode\": %s, \"jpeg_decoder\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f, "
+          + "\"loop_images_per_s\": %.2f}%n",
           r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"),
           String.valueOf(m.timings().get("intra_op_threads")), batch, precision,
+          a.getOrDefault("exact-decode", "false"),
+          dev.headstart.extract.ImageDecoder.jpegDecoder().startsWith("libjpeg-turbo") ? "libjpeg-turbo" : "jdk",
           m.timings().get("decode_thread_seconds"), m.timings().get("forward_seconds"),
-          m.timings().get("write_seconds"));
+          m.timings().get("write_seconds"), m.timings().get("images_per_second"));
     }
     if (!mode.equals("extract")) {
       BackboneSource src = BackboneLoader.locate(

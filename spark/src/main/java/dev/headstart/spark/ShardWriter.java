@@ -33,8 +33,13 @@ final class ShardWriter {
     long t0 = System.nanoTime();
     Backbone backbone = BackboneHolder.get(s);
     Preprocessor preprocessor = new Preprocessor(backbone.card());
-    JobDecoder decoder = new JobDecoder(ImageFiles.of(s.dataRoot()), new ImageDecoder(s.maxPixels()), preprocessor,
-        s.viewSeed());
+    ImageDecoder imageDecoder = new ImageDecoder(s.maxPixels(), !s.reducedDecode());
+    if (s.reducedDecode() && !imageDecoder.reduces()) {
+      // the driver's fingerprint says reduced-size decoding; full-size rows under it would be wrong
+      throw new IllegalStateException("this executor cannot decode JPEGs at reduced size as the driver does: "
+          + ImageDecoder.jpegDecoder() + "; install libturbojpeg0 on every node, or set extract.exact_decode: true");
+    }
+    JobDecoder decoder = new JobDecoder(ImageFiles.of(s.dataRoot()), imageDecoder, preprocessor, s.viewSeed());
     Configuration conf = HadoopFs.configuration();
     org.apache.hadoop.fs.Path part = new org.apache.hadoop.fs.Path(HadoopFs.toPath(s.dir()),
         FeatureStoreLayout.partName(s.runId() + "-s", shard.index()));

@@ -6,6 +6,7 @@ import dev.headstart.core.ProgressMeter;
 import dev.headstart.extract.ExtractJob;
 import dev.headstart.extract.ImageFailure;
 import dev.headstart.extract.JobRunner;
+import dev.headstart.extract.LocalJobRunner;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,7 +39,7 @@ public final class SparkJobRunner implements JobRunner {
         c.source().cardFile() == null ? "" : c.source().cardFile().toAbsolutePath().toString(),
         c.config().backbone().device(), ex.precision(), c.backboneSha(), ex.maxPixels(), batchSize(ex), ex.seed(),
         c.dir().toString(), c.fingerprint(), c.runId(), c.config().baseDir().toAbsolutePath().toString(),
-        c.files().location());
+        c.files().location(), LocalJobRunner.reducedDecode(ex));
     c.reporter().info("extract (spark, %s): %d images in %d shards", sc.master(), jobs.size(), shards.size());
     ProgressMeter progress = new ProgressMeter(c.reporter().progress(), shards.size(), 30, false);
     SparkListener listener = new SparkListener() {

@@ -12,7 +12,9 @@ import java.io.Serializable;
  * @param dir the fingerprint folder the parts go to (a Hadoop URI)
  * @param dataRoot the image folder the jobs' paths are relative to: a folder every executor
  *     mounts, or a Hadoop URI (hdfs://, s3a://) they read through Hadoop's FileSystem
+ * @param reducedDecode the driver fingerprinted reduced-size JPEG decoding (extract.exact_decode
+ *     false and libjpeg-turbo on the driver): every executor must decode the same way
  */
 record TaskSettings(String backboneUri, String card, String device, String precision, String backboneSha,
     long maxPixels, int batchSize, long viewSeed, String dir, String fingerprint, String runId, String baseDir,
-    String dataRoot) implements Serializable {}
+    String dataRoot, boolean reducedDecode) implements Serializable {}
