@@ -24,9 +24,6 @@ import dev.headstart.features.StoredKeys;
 import dev.headstart.io.Hashing;
 import dev.headstart.io.Json;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -153,6 +150,10 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       Map<String, Double> timings = new LinkedHashMap<>();
       JobRunner.Outcome outcome = null;
       double setupSeconds = 0;
+      // the listing's two files (hash cache and index) go out while the backbone loads and runs;
+      // written again only if the decoder refuses images. A reader meanwhile finds the index ahead
+      // of the manifest and is told an extract is running
+      ListingFiles written = ListingFiles.writeAsync(store, conf, dataRoot, listing);
       if (!jobs.isEmpty() || info == null) {
         // the backbone describes the rows it makes (and is checked here, before any work)
         if (backbone == null) {
@@ -173,24 +174,9 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
             store, dir, conf, fingerprint, runId, reporter), jobs);
         listing.failed(outcome.failures(), ex.maxPixels());
       }
-
-      // the listing: cache, then index, then the manifest that names the index (readers check the pair)
-      // the cache and the index are independent files: written side by side
-      CompletableFuture<Void> cacheWritten = CompletableFuture.runAsync(() -> {
-        try {
-          HashCache.write(store, conf, dataRoot, listing.cacheEntries());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      written.await();
+      if (outcome != null && !outcome.failures().isEmpty()) ListingFiles.writeAsync(store, conf, dataRoot, listing).await();
       List<IndexEntry> index = listing.index();
-      StoreIndex.write(store, conf, index);
-      try {
-        cacheWritten.join();
-      } catch (CompletionException e) {
-        if (e.getCause() instanceof UncheckedIOException u) throw u.getCause();
-        throw e;
-      }
       double seconds = (System.nanoTime() - start) / 1e9;
       ContentHasher.Stats hs = hasher.stats();
       int imagesRun = outcome == null ? 0 : outcome.imagesRun();

@@ -1,0 +1,59 @@
+package dev.headstart.extract;
+
+import dev.headstart.features.IndexEntry;
+import dev.headstart.features.StoreIndex;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The listing's two files, the hash cache and the index, written from a snapshot of the listing
+ * on threads of their own: side by side, and beside whatever the extract does meanwhile.
+ */
+final class ListingFiles {
+  private final CompletableFuture<Void> cache;
+  private final CompletableFuture<Void> index;
+
+  private ListingFiles(CompletableFuture<Void> cache, CompletableFuture<Void> index) {
+    this.cache = cache;
+    this.index = index;
+  }
+
+  static ListingFiles writeAsync(Path store, Configuration conf, String dataRoot, Listing listing) {
+    List<HashCache.Entry> entries = new ArrayList<>(listing.cacheEntries());
+    List<IndexEntry> index = listing.index();
+    return new ListingFiles(
+        CompletableFuture.runAsync(() -> unchecked(() -> HashCache.write(store, conf, dataRoot, entries))),
+        CompletableFuture.runAsync(() -> unchecked(() -> StoreIndex.write(store, conf, index))));
+  }
+
+  /** Waits for both; the first failure is thrown as it was. */
+  void await() throws IOException {
+    for (CompletableFuture<Void> f : List.of(cache, index)) {
+      try {
+        f.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof UncheckedIOException u) throw u.getCause();
+        if (e.getCause() instanceof RuntimeException r) throw r;
+        throw e;
+      }
+    }
+  }
+
+  private interface Write {
+    void run() throws IOException;
+  }
+
+  private static void unchecked(Write w) {
+    try {
+      w.run();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
