@@ -150,10 +150,6 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       Map<String, Double> timings = new LinkedHashMap<>();
       JobRunner.Outcome outcome = null;
       double setupSeconds = 0;
-      // the listing's two files (hash cache and index) go out while the backbone loads and runs;
-      // written again only if the decoder refuses images. A reader meanwhile finds the index ahead
-      // of the manifest and is told an extract is running
-      ListingFiles written = ListingFiles.writeAsync(store, conf, dataRoot, listing);
       if (!jobs.isEmpty() || info == null) {
         // the backbone describes the rows it makes (and is checked here, before any work)
         if (backbone == null) {
@@ -167,6 +163,11 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
           info.write(dir, conf);
         }
       }
+      // the listing's two files (hash cache and index) go out while the backbone runs, once it has
+      // passed its known-answer check (nothing is written before); again only if the decoder
+      // refuses images. A reader meanwhile finds the index ahead of the manifest and is told an
+      // extract is running
+      ListingFiles written = ListingFiles.writeAsync(store, conf, dataRoot, listing);
       if (!jobs.isEmpty()) {
         // what comes before the first image: listing, hashing, the store's first touch, the backbone
         setupSeconds = (System.nanoTime() - start) / 1e9;
