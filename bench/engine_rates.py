@@ -61,7 +61,7 @@ def prepare(a):
             continue
         if images is None:
             images = am.make_images(os.path.join(OUT, "images"), SIZE)
-        mod, _, _ = eb.build(model, None, "fc", "pooled", seed=0)
+        mod, _, _, _ = eb.build(model, None, "fc", "pooled", seed=0)
         card = eb.export(model, d, name=model, input_size=SIZE, resize=SIZE, module=mod,
                          bf16=(model == "resnet18"), quiet=True)
         ref = am.reference_features(mod, images, card["mean"], card["std"])

@@ -213,7 +213,7 @@ def check(model: str, work: str, cfg: str, timeout: int, limit: float):
     d = os.path.join(work, model)
     os.makedirs(d, exist_ok=True)
     size, cut = input_size_for(model), cut_for(model)
-    inf_mod, _, _ = eb.build(model, None, cut, "pooled", seed=0)
+    inf_mod, _, _, _ = eb.build(model, None, cut, "pooled", seed=0)
     if model == "inception_v3":
         # the auxiliary branch runs only in train mode (export() checks the trainable file in
         # train mode) and needs ~299 px; eval-mode features do not use it
