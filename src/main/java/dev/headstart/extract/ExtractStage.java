@@ -12,7 +12,6 @@ import dev.headstart.features.FeatureStoreException;
 import dev.headstart.features.FeatureStoreLayout;
 import dev.headstart.features.FingerprintInfo;
 import dev.headstart.features.HadoopFs;
-import dev.headstart.features.IndexEntry;
 import dev.headstart.features.LegacyStore;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.Manifest.SkippedFile;
@@ -175,9 +174,10 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
             store, dir, conf, fingerprint, runId, reporter), jobs);
         listing.failed(outcome.failures(), ex.maxPixels());
       }
-      written.await();
-      if (outcome != null && !outcome.failures().isEmpty()) ListingFiles.writeAsync(store, conf, dataRoot, listing).await();
-      List<IndexEntry> index = listing.index();
+      String listingId = written.await();
+      if (outcome != null && !outcome.failures().isEmpty()) {
+        listingId = ListingFiles.writeAsync(store, conf, dataRoot, listing).await();
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       ContentHasher.Stats hs = hasher.stats();
       int imagesRun = outcome == null ? 0 : outcome.imagesRun();
@@ -209,7 +209,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       Map<String, Object> description = backbone != null ? backbone.describe() : info.backbone();
       Manifest manifest = new Manifest(HeadstartVersion.VERSION, Instant.now().toString(), fingerprint, description,
           preprocessing, dataset.classes(), info.featureDim(), ex.views(), splitCounts(dataset, listing, ex.views()),
-          listing.skipped(), timings, dataRoot, true, FeatureStoreLayout.LAYOUT, StoreIndex.listingId(index),
+          listing.skipped(), timings, dataRoot, true, FeatureStoreLayout.LAYOUT, listingId,
           FeatureStoreLayout.ROWS + "/" + FeatureStoreLayout.dirName(fingerprint), listing.conflicts(),
           taps.isEmpty() ? null : taps);
       ManifestIO.write(store, manifest, conf);

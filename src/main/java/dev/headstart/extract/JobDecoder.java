@@ -13,6 +13,10 @@ public final class JobDecoder {
   /** The tensors of a job's views, in the job's view order, or why there are none. */
   public record Decoded(float[][] tensors, String skipReason) {}
 
+  /** Why an image whose bytes changed after listing is skipped: never remembered as a bad file. */
+  public static final String CHANGED = "changed while extract ran (its bytes no longer match the hash taken"
+      + " when it was listed); rerun ./extract";
+
   private final ImageFiles files;
   private final ImageDecoder decoder;
   private final Preprocessor preprocessor;
@@ -35,8 +39,7 @@ public final class JobDecoder {
       return new Decoded(null, "cannot be read: " + e.getMessage());
     }
     if (!Hashing.sha256(bytes).equals(contentHash)) {
-      return new Decoded(null, "changed while extract ran (its bytes no longer match the hash taken"
-          + " when it was listed); rerun ./extract");
+      return new Decoded(null, CHANGED);
     }
     // view 0 (the eval transform) may take a reduced-size decode, augmented views crop the full
     // image: each view's pixels depend only on the bytes and the settings, never on which other

@@ -87,7 +87,7 @@ final class Listing {
       HashCache.Entry c = cache.get(u.entry().path());
       // a file that changed under the extract is hashed again next time, never remembered as bad
       if (c != null) {
-        if (reason.startsWith("changed while")) {
+        if (reason.equals(JobDecoder.CHANGED)) {
           cache.remove(u.entry().path());
         } else {
           cache.put(u.entry().path(), c.withSkip(reason, maxPixels));

@@ -17,9 +17,9 @@ import org.apache.hadoop.fs.Path;
  */
 final class ListingFiles {
   private final CompletableFuture<Void> cache;
-  private final CompletableFuture<Void> index;
+  private final CompletableFuture<String> index;
 
-  private ListingFiles(CompletableFuture<Void> cache, CompletableFuture<Void> index) {
+  private ListingFiles(CompletableFuture<Void> cache, CompletableFuture<String> index) {
     this.cache = cache;
     this.index = index;
   }
@@ -28,30 +28,36 @@ final class ListingFiles {
     List<HashCache.Entry> entries = new ArrayList<>(listing.cacheEntries());
     List<IndexEntry> index = listing.index();
     return new ListingFiles(
-        CompletableFuture.runAsync(() -> unchecked(() -> HashCache.write(store, conf, dataRoot, entries))),
-        CompletableFuture.runAsync(() -> unchecked(() -> StoreIndex.write(store, conf, index))));
+        CompletableFuture.runAsync(() -> unchecked(() -> {
+          HashCache.write(store, conf, dataRoot, entries);
+          return null;
+        })),
+        CompletableFuture.supplyAsync(() -> unchecked(() -> StoreIndex.write(store, conf, index))));
   }
 
-  /** Waits for both; the first failure is thrown as it was. */
-  void await() throws IOException {
-    for (CompletableFuture<Void> f : List.of(cache, index)) {
-      try {
-        f.join();
-      } catch (CompletionException e) {
-        if (e.getCause() instanceof UncheckedIOException u) throw u.getCause();
-        if (e.getCause() instanceof RuntimeException r) throw r;
-        throw e;
-      }
+  /** Waits for both and returns the index's listing id; the first failure is thrown as it was. */
+  String await() throws IOException {
+    join(cache);
+    return join(index);
+  }
+
+  private static <T> T join(CompletableFuture<T> f) throws IOException {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException u) throw u.getCause();
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw e;
     }
   }
 
-  private interface Write {
-    void run() throws IOException;
+  private interface Write<T> {
+    T run() throws IOException;
   }
 
-  private static void unchecked(Write w) {
+  private static <T> T unchecked(Write<T> w) {
     try {
-      w.run();
+      return w.run();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

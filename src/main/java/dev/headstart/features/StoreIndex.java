@@ -33,9 +33,11 @@ public final class StoreIndex {
     return HexFormat.of().formatHex(md.digest());
   }
 
-  public static void write(Path store, Configuration conf, List<IndexEntry> entries) throws IOException {
+  /** Writes the index; returns its listing id, what the manifest names. */
+  public static String write(Path store, Configuration conf, List<IndexEntry> entries) throws IOException {
+    String id = listingId(entries);
     Map<String, String> footer = new LinkedHashMap<>();
-    footer.put(LISTING_KEY, listingId(entries));
+    footer.put(LISTING_KEY, id);
     ParquetTables.write(FeatureStoreLayout.index(store), FeatureSchema.INDEX, footer, conf, out -> {
       for (IndexEntry e : entries) {
         GenericData.Record r = new GenericData.Record(FeatureSchema.INDEX);
@@ -47,6 +49,7 @@ public final class StoreIndex {
         out.write(r);
       }
     });
+    return id;
   }
 
   /** The index's entries in listing order; empty when the store has no index. */

@@ -1,5 +1,6 @@
 package dev.headstart.features;
 
+import dev.headstart.config.ExtractConfig;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -14,9 +15,6 @@ import org.apache.hadoop.fs.Path;
  * images costs seconds, not a re-read of the features.
  */
 public final class StoredKeys {
-  /** Views 0..62 fit the bit mask; extract.views is checked to stay below. */
-  public static final int MAX_VIEWS = 62;
-
   private final Map<String, Long> views;
   private final long rows;
 
@@ -32,7 +30,7 @@ public final class StoredKeys {
     RowSink sink = new RowBuffer(0) {
       @Override
       void row(String hash, int view, float[][] values, int[] counts) {
-        if (view >= 0 && view <= MAX_VIEWS) views.merge(hash, 1L << view, (a, b) -> a | b);
+        if (view >= 0 && view <= ExtractConfig.MAX_VIEWS) views.merge(hash, 1L << view, (a, b) -> a | b);
         rows[0]++;
       }
     };
@@ -51,7 +49,4 @@ public final class StoredKeys {
     return rows;
   }
 
-  public int contents() {
-    return views.size();
-  }
 }
