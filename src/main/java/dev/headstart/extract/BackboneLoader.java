@@ -341,16 +341,18 @@ public final class BackboneLoader {
   }
 
   /**
-   * A model file is given to DJL as its folder plus its name (folder/name.pt), which is how
-   * DJL's repository expects it (a bare file path loads too, but with a warning on every run).
+   * A model file is given to DJL as the file itself, never as its folder: DJL walks a folder's
+   * whole tree looking for a repository's metadata.json, which reads every file of a dataset or
+   * feature store kept beside the model (and fails when a store beside it changes meanwhile).
+   * DJL then warns that the file is not an archive on every load; that warning stays quiet.
    */
   private static void modelLocation(Criteria.Builder<?, ?> builder, Path file) {
-    String name = file.getFileName().toString();
-    if (name.endsWith(".pt")) {
-      builder.optModelPath(file.toAbsolutePath().getParent()).optModelName(name.substring(0, name.length() - 3));
-    } else {
-      builder.optModelPath(file);
-    }
+    builder.optModelPath(file.toAbsolutePath());
+  }
+
+  static {
+    String key = "org.slf4j.simpleLogger.log.ai.djl.repository.SimpleRepository";
+    if (System.getProperty(key) == null) System.setProperty(key, "error");
   }
 
   private static UserException loadError(BackboneSource source, Exception e) {

@@ -5,6 +5,7 @@ import dev.headstart.config.ExtractConfig;
 import dev.headstart.config.ExtractEngine;
 import dev.headstart.config.HeadstartVersion;
 import dev.headstart.config.PipelineConfig;
+import dev.headstart.core.Background;
 import dev.headstart.core.Reporter;
 import dev.headstart.core.Stage;
 import dev.headstart.core.UserException;
@@ -83,10 +84,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     ExtractConfig ex = config.extract();
     long start = System.nanoTime();
     // data.root may be any Hadoop URI as well as a folder: the Spark engine's executors read it there
-    ImageFolderDataset dataset = ImageFolderDataset.scan(ImageFiles.of(config.resolve(config.data().root())),
-        config.data());
-    double listingSeconds = (System.nanoTime() - start) / 1e9;
-    if (ex.strict() && !dataset.skipped().isEmpty()) throw strict(dataset, dataset.skipped().get(0));
+    ImageFiles imageFiles = ImageFiles.of(config.resolve(config.data().root()));
     BackboneSource source = BackboneLoader.locate(config.backbone(), config.baseDir());
     Preprocessor preprocessor = new Preprocessor(source.card());
     Device device = BackboneLoader.device(config.backbone().device());
@@ -96,6 +94,9 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     String runId = runId();
     Backbone backbone = null;
     long loadNanos = 0;
+    BackbonePreload preload = BackbonePreload.none();
+    Background<StoreState> storeState = null;
+    Background<ExtractPlan> planning = null;
     try {
       String sha;
       if (source.isModelZoo()) {
@@ -112,28 +113,42 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       List<Manifest.TapColumn> taps = TapRows.columns(source);
       String fingerprint = FeatureFingerprint.of(sha, preprocessing);
       Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
-      prepareStore(store, conf, location, ex, sha, preprocessing, fingerprint, runId, reporter);
-      if (ex.overwrite()) dropRows(dir, conf, reporter);
+      String dataRoot = imageFiles.local("") != null
+          ? imageFiles.local("").toAbsolutePath().normalize().toString() : imageFiles.location();
 
-      // which bytes are listed, and which of them the store already has
-      long h0 = System.nanoTime();
-      String dataRoot = dataset.root() != null ? dataset.root().toAbsolutePath().normalize().toString()
-          : dataset.files().location();
-      ContentHasher hasher = new ContentHasher(Runtime.getRuntime().availableProcessors());
-      List<ImageEntry> files = new ArrayList<>();
-      for (String split : dataset.splitNames()) files.addAll(dataset.split(split));
-      HashCache cache = HashCache.read(store, conf, dataRoot);
-      Listing listing = Listing.of(dataset, hasher.hash(dataset.files(), files, cache, reporter.progress()),
-          ex.maxPixels());
-      if (ex.strict() && !listing.skipped().isEmpty()) throw strict(dataset, listing.skipped().get(0));
-      double hashSeconds = (System.nanoTime() - h0) / 1e9;
-      long k0 = System.nanoTime();
-      StoredKeys stored = StoredKeys.read(store, fingerprint, conf);
-      List<ExtractJob> jobs = listing.jobs(stored, ex.views());
-      double lookupSeconds = (System.nanoTime() - k0) / 1e9;
-
-      Optional<Manifest> old = ManifestIO.readIfExists(store, conf);
-      FingerprintInfo info = FingerprintInfo.read(dir, conf);
+      // the store's side and the listing on threads of their own; meanwhile this thread loads the
+      // backbone when the folder looks changed since the last extract (new images most likely), so
+      // that the thread which will run the forward passes is the one that warmed them up
+      storeState = Background.start("headstart-store", () -> StoreState.read(store, conf, location, ex, sha,
+          preprocessing, fingerprint, dir, dataRoot, runId, reporter));
+      Background<StoreState> stateReads = storeState;
+      planning = Background.start("headstart-listing", () -> ExtractPlan.make(imageFiles,
+          config.data(), ex, stateReads, reporter));
+      if (backbone == null && runner.loadsBackboneHere() && backboneLikelyNeeded(imageFiles, store, dir, ex)) {
+        preload = BackbonePreload.load(reporter, held -> {
+          Backbone b = BackboneLoader.load(source, device, ex.precision(), sha, held);
+          try {
+            runner.warmUp(ex, preprocessor, b);
+          } catch (RuntimeException e) {
+            b.close();
+            throw e;
+          }
+          return b;
+        });
+      }
+      ExtractPlan plan = planning.take();
+      ImageFolderDataset dataset = plan.dataset();
+      Listing listing = plan.listing();
+      List<ExtractJob> jobs = plan.jobs();
+      StoreState state = plan.state();
+      HashCache cache = state.cache();
+      StoredKeys stored = state.stored();
+      ContentHasher hasher = plan.hasher();
+      double listingSeconds = plan.listingSeconds();
+      double hashSeconds = plan.hashSeconds();
+      double lookupSeconds = plan.lookupSeconds();
+      Optional<Manifest> old = state.manifest();
+      FingerprintInfo info = state.info();
       if (jobs.isEmpty() && info != null && !ex.gc() && upToDate(old, fingerprint, listing, dataset)) {
         // an unchanged folder rewrites nothing: a file touched without a change only refreshes the cache
         if (hasher.stats().filesRead() > 0 || listing.cacheEntries().size() != cache.size()) {
@@ -141,8 +156,9 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         }
         ContentHasher.Stats hs = hasher.stats();
         reporter.info("extract: %s is up to date (%d images, %d classes, fingerprint %s; listed in %.2f s, hashed"
-            + " %d files, %.1f MB, in %.2f s); nothing to do", location, listing.images(), dataset.classes().size(),
-            fingerprint.substring(0, 12), listingSeconds, hs.filesRead(), hs.bytesRead() / 1e6, hashSeconds);
+            + " %d files, %.1f MB, in %.2f s; %.2f s in all); nothing to do", location, listing.images(),
+            dataset.classes().size(), fingerprint.substring(0, 12), listingSeconds, hs.filesRead(),
+            hs.bytesRead() / 1e6, hashSeconds, (System.nanoTime() - start) / 1e9);
         return new Result(old.get(), true, 0, 0, stored.rows(), 0, location, null);
       }
 
@@ -153,8 +169,9 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
         // the backbone describes the rows it makes (and is checked here, before any work)
         if (backbone == null) {
           long l0 = System.nanoTime();
-          backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
-          loadNanos = System.nanoTime() - l0;
+          backbone = preload.started() ? preload.take(reporter)
+              : BackboneLoader.load(source, device, ex.precision(), sha, reporter);
+          loadNanos = preload.started() ? preload.nanos() : System.nanoTime() - l0;
         }
         if (info == null) {
           info = new FingerprintInfo(fingerprint, backbone.describe(), preprocessing, backbone.featureDim(), ex.views(),
@@ -197,6 +214,7 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       timings.put("listing_seconds", listingSeconds);
       timings.put("hash_seconds", hashSeconds);
       timings.put("lookup_seconds", lookupSeconds);
+      timings.put("store_read_seconds", state.seconds());
       timings.put("files_hashed", (double) hs.filesRead());
       timings.put("files_hash_cached", (double) hs.filesCached());
       timings.put("bytes_hashed", (double) hs.bytesRead());
@@ -204,6 +222,8 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       if (outcome != null) {
         timings.put("setup_seconds", setupSeconds);
         timings.put("backbone_load_seconds", loadNanos / 1e9);
+        // loaded while the listing was planned: only what outlasted the planning delayed the first image
+        if (preload.started()) timings.put("backbone_preloaded", 1.0);
         timings.putAll(outcome.timings());
       }
       Map<String, Object> description = backbone != null ? backbone.describe() : info.backbone();
@@ -239,51 +259,31 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     } catch (FeatureStoreException e) {
       throw new UserException(e.getMessage(), e);
     } finally {
+      // nothing goes on behind the caller's back: an unused backbone is closed, the store's reads end
+      preload.close();
+      if (planning != null) planning.finish();
+      if (storeState != null) storeState.finish();
       if (backbone != null) backbone.close();
     }
   }
 
-  /** A store of the earlier layout is migrated, replaced or refused; a killed compaction is finished. */
-  private static void prepareStore(Path store, Configuration conf, String location, ExtractConfig ex, String sha,
-      Map<String, Object> preprocessing, String fingerprint, String runId, Reporter reporter) throws IOException {
-    if (LegacyStore.isLegacy(store, conf)) {
-      if (ex.migrate()) {
-        Manifest old = LegacyStore.manifest(store, conf).orElseThrow(() -> new UserException("feature store "
-            + location + " has parts of the earlier layout but no manifest to say what made them: they cannot be"
-            + " migrated; rerun with --overwrite to re-extract"));
-        if (!FeatureFingerprint.legacy(sha, preprocessing, old.classes()).equals(old.fingerprint())) {
-          throw new UserException("feature store " + location + " cannot be migrated: its features were made by"
-              + " another backbone or preprocessing (" + difference(old, sha, preprocessing)
-              + "); rerun with --overwrite to re-extract, or set extract.out to another folder");
-        }
-        Path dir = FeatureStoreLayout.fingerprintDir(store, fingerprint);
-        // the earlier extract's cost carries over: the report still charges the head method for it
-        double oldSeconds = old.timings() == null ? 0 : old.timings().getOrDefault("seconds", 0.0);
-        long oldRows = old.splits() == null ? 0 : old.splits().values().stream().mapToLong(SplitCounts::rows).sum();
-        new FingerprintInfo(fingerprint, old.backbone(), preprocessing, old.featureDim(), old.views(),
-            old.createdAt(), old.headstartVersion(), oldRows > 0 ? oldSeconds : 0, oldSeconds > 0 ? oldRows : 0)
-            .write(dir, conf);
-        long rows = LegacyStore.migrate(store, conf, fingerprint, runId);
-        reporter.info("extract: migrated %d feature rows of the earlier layout into %s (augmented views, seeded"
-            + " by path there, are computed again)", rows, dir);
-      } else if (ex.overwrite()) {
-        LegacyStore.remove(store, conf);
-      } else {
-        throw new UserException(LegacyStore.refusal(location).getMessage());
-      }
-    }
-    if (new StoreGc(store, conf).finishInterrupted()) {
-      reporter.info("extract: finished what an interrupted extract or compaction left in %s", location);
-    }
+  /**
+   * Whether to load the backbone while the folder is listed: no hash cache or no rows of this
+   * fingerprint yet, --overwrite, or a folder changed since the hash cache was written. Checked
+   * on the local disk without Hadoop (its first use costs more than the whole check).
+   */
+  private static boolean backboneLikelyNeeded(ImageFiles files, Path store, Path dir, ExtractConfig ex) {
+    if (ex.overwrite()) return true;
+    long cacheWritten = modifiedMillis(FeatureStoreLayout.hashCache(store));
+    if (cacheWritten <= 0 || modifiedMillis(new Path(dir, FeatureStoreLayout.FINGERPRINT_INFO)) <= 0) return true;
+    return FolderChanges.since(files, cacheWritten);
   }
 
-  /** --overwrite: the current fingerprint's rows are computed again; other backbones' stay. */
-  private static void dropRows(Path dir, Configuration conf, Reporter reporter) throws IOException {
-    FileSystem fs = HadoopFs.fileSystem(dir, conf);
-    if (fs.exists(dir)) {
-      fs.delete(dir, true);
-      reporter.info("extract --overwrite: removed %s; its features are computed again", dir);
-    }
+  /** A file's modification time in milliseconds; 0 when it does not exist, -1 when unknown (not on this disk). */
+  private static long modifiedMillis(Path file) {
+    String scheme = file.toUri().getScheme();
+    if (scheme != null && !scheme.equals("file")) return -1;
+    return new java.io.File(file.toUri().getPath()).lastModified();
   }
 
   private static boolean upToDate(Optional<Manifest> old, String fingerprint, Listing listing,
@@ -318,10 +318,6 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     return n;
   }
 
-  private static UserException strict(ImageFolderDataset dataset, SkippedFile s) {
-    return new UserException("--strict: " + dataset.files().location() + "/" + s.path() + ": " + s.reason()
-        + "; fix or remove it, or run without --strict to skip it");
-  }
 
   /** This run's id in its part names: the time (names sort by it) and a random tail (two runs never collide). */
   private static String runId() {
@@ -344,21 +340,5 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     return p;
   }
 
-  private static String difference(Manifest old, String sha, Map<String, Object> preprocessing) {
-    List<String> diffs = new ArrayList<>();
-    Object oldSha = old.backbone() == null ? null : old.backbone().get("sha256");
-    if (!Objects.equals(oldSha, sha)) {
-      diffs.add("backbone " + (old.backbone() == null ? "?" : old.backbone().get("uri")) + " sha256 "
-          + shortSha(oldSha) + ", now " + shortSha(sha));
-    }
-    String was = Json.GSON.toJson(old.preprocessing()).replaceAll("\\s+", " ");
-    String now = Json.GSON.toJson(Json.GSON.fromJson(Json.GSON.toJson(preprocessing), Map.class)).replaceAll("\\s+", " ");
-    if (!was.equals(now)) diffs.add("preprocessing " + was + ", now " + now);
-    return diffs.isEmpty() ? "another fingerprint" : String.join("; ", diffs);
-  }
 
-  private static String shortSha(Object sha) {
-    String s = String.valueOf(sha);
-    return s.length() > 12 ? s.substring(0, 12) : s;
-  }
 }

@@ -53,6 +53,24 @@ public final class LocalJobRunner implements JobRunner {
   }
 
   /**
+   * One forward pass of a batch of the size the run will use, under its thread count, on blank
+   * images: the engine's one-off costs (kernels for these shapes, buffers, its threads) are paid
+   * here rather than by the first real batch.
+   */
+  @Override
+  public void warmUp(ExtractConfig ex, Preprocessor preprocessor, Backbone backbone) {
+    if (backbone.device().isGpu()) return;
+    int batch = ex.batchSize() > 0 ? ex.batchSize() : BatchSizing.CPU_BATCH;
+    int before = LibtorchThreads.set(Threads.of(ex).intraOp());
+    try {
+      backbone.forwardTaps(0, new ImageBatch(new float[batch * preprocessor.tensorSize()], batch,
+          preprocessor.inputSize()));
+    } finally {
+      LibtorchThreads.set(before);
+    }
+  }
+
+  /**
    * Whether extract decodes large JPEGs at reduced size: asked for (extract.exact_decode false) and
    * possible here (libjpeg-turbo installed). The manifest's preprocessing records the same answer.
    */

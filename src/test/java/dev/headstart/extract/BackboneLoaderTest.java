@@ -12,6 +12,7 @@ import dev.headstart.core.UserException;
 import dev.headstart.config.BackboneConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +56,28 @@ class BackboneLoaderTest {
         System.out.printf("%s: max |DJL - PyTorch| = %.2e over %d images%n", file, worst, n);
         assertThat(worst).isLessThan(tol);
       }
+    }
+  }
+
+  /**
+   * DJL searches a model folder's whole tree for a repository's metadata.json: a backbone kept
+   * beside another DJL repository (or a dataset, or a feature store being written) must still
+   * load its own file, without reading the rest.
+   */
+  @Test
+  void aBackboneLoadsItsOwnFileWhateverLiesBesideIt(@TempDir Path dir) throws Exception {
+    for (String f : List.of("tiny_cnn.pt", "tiny_cnn.json", "tiny_cnn-trainable.pt")) {
+      Files.copy(BACKBONES.resolve(f), dir.resolve(f));
+    }
+    Path other = Files.createDirectories(dir.resolve("other_models/resnet"));
+    Files.writeString(other.resolve("metadata.json"),
+        "{\"metadataVersion\": \"0.2\", \"groupId\": \"x\", \"artifactId\": \"resnet\", \"artifacts\": []}");
+    try (Backbone b = BackboneLoader.load(config("tiny_cnn.pt"), dir)) {
+      assertThat(b.featureDim()).isEqualTo(32);
+      assertThat(b.probe().passed()).isTrue();
+    }
+    try (var model = BackboneLoader.loadTorchScript(dir.resolve("tiny_cnn-trainable.pt"), Device.cpu(), false)) {
+      assertThat(model.getBlock().getParameters().isEmpty()).isFalse();
     }
   }
 

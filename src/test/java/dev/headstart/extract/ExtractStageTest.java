@@ -453,6 +453,29 @@ class ExtractStageTest {
     for (var e : after.entrySet()) assertThat(e.getValue()).containsExactly(reference.get(e.getKey()));
   }
 
+  /**
+   * New images make their folder's time change: the backbone loads while the listing is
+   * planned. A file rewritten in place leaves the folders alone: no early load, but it is found
+   * by hashing and the backbone loads when needed, as ever.
+   */
+  @Test
+  void theBackboneLoadsEarlyWhenAFolderChanged() throws Exception {
+    extract();
+    TestImages.write(data.resolve("train/cat/new.png"), TestImages.rgb(33, 35, 77), "png");
+    ExtractStage.Result added = extract();
+    assertThat(added.imagesRun()).isEqualTo(1);
+    assertThat(added.manifest().timings()).containsEntry("backbone_preloaded", 1.0);
+
+    Path cat = data.resolve("train/cat");
+    java.nio.file.attribute.FileTime folderTime = Files.getLastModifiedTime(cat);
+    TestImages.write(data.resolve("train/cat/img0.png"), TestImages.rgb(34, 36, 78), "png");
+    Files.setLastModifiedTime(cat, folderTime);
+    ExtractStage.Result rewritten = extract();
+    assertThat(rewritten.imagesRun()).isEqualTo(1);
+    assertThat(rewritten.manifest().timings()).doesNotContainKey("backbone_preloaded");
+    assertThat(readWithDuckDb()).containsKey("train/cat/img0.png|0");
+  }
+
   @Test
   void augmentedViewsAreSeededAndMarked() throws Exception {
     extract("extract.views=2", "extract.seed=3");
