@@ -150,11 +150,30 @@ def export_resnet18():
     return RESNET18
 
 
+def warm_up():
+    """One small extract first, not recorded: bin/headstart's first run of a command after a build
+    records its class-data archive (about a second more, once), which no measured step should pay."""
+    tiny = os.path.join(OUT, "warmup")
+    shutil.rmtree(tiny, ignore_errors=True)
+    for split in ("train", "val"):
+        for name in CLASSES.values():
+            src = os.path.join(IMAGES, split, name)
+            dst = os.path.join(tiny, "images", split, name)
+            os.makedirs(dst)
+            for f in sorted(os.listdir(src))[:4]:
+                shutil.copy(os.path.join(src, f), dst)
+    subprocess.run([os.path.join(ROOT, "bin", "headstart"), "extract", "--data", os.path.join(tiny, "images"),
+                    "--out", os.path.join(tiny, "features"), "--backbone", FIRST, "--device", "cpu"],
+                   check=True, capture_output=True)
+    shutil.rmtree(tiny)
+
+
 def run(args):
     global FIRST
     FIRST = export_resnet18() if args.backbone == "resnet18" else EXAMPLE
     make_images()
     shutil.rmtree(STORE, ignore_errors=True)
+    warm_up()
     recs = []
     recs.append(extract("full", backbone=FIRST))
     recs.append(extract("unchanged", backbone=FIRST))
@@ -228,11 +247,11 @@ def table(args):
             lines.append(f"- +1% new images ({int(add.get('images_run', 0))} run): {add['seconds']:.1f} s of extract, of "
                          f"which listing and hashing {listing:.1f} s; the rest ({rest:.1f} s: store lookup "
                          f"{add.get('lookup_seconds', 0):.1f} s, backbone load and check "
-                         f"{add.get('backbone_load_seconds', 0):.1f} s, forward passes, index and manifest) is "
+                         f"{add.get('backbone_load_seconds', 0):.1f} s"
+                         + (" beside the listing and hashing" if add.get("backbone_preloaded") else "")
+                         + ", forward passes, index and manifest) is "
                          f"{100 * share:.1f}% of the full extract's {full['seconds']:.1f} s (target: at most "
-                         f"{100 * target:.0f}%): {'met' if share <= target else 'NOT met'}"
-                         + (" (the backbone loaded while the folder was listed and hashed)"
-                            if add.get("backbone_preloaded") else "") + ".")
+                         f"{100 * target:.0f}%): {'met' if share <= target else 'NOT met'}.")
             same = steps.get("unchanged", {})
             if same.get("seconds"):
                 extra = add["seconds"] - same["seconds"]

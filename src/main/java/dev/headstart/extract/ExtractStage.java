@@ -116,25 +116,18 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       String dataRoot = imageFiles.local("") != null
           ? imageFiles.local("").toAbsolutePath().normalize().toString() : imageFiles.location();
 
-      // the store's side and the listing on threads of their own; meanwhile this thread loads the
-      // backbone when the folder looks changed since the last extract (new images most likely), so
-      // that the thread which will run the forward passes is the one that warmed them up
+      // the store's side and the listing on threads of their own; meanwhile this thread, which will
+      // run the forward passes, loads the backbone when the folder looks changed since the last
+      // extract (new images most likely)
       storeState = Background.start("headstart-store", () -> StoreState.read(store, conf, location, ex, sha,
           preprocessing, fingerprint, dir, dataRoot, runId, reporter));
       Background<StoreState> stateReads = storeState;
       planning = Background.start("headstart-listing", () -> ExtractPlan.make(imageFiles,
           config.data(), ex, stateReads, reporter));
       if (backbone == null && runner.loadsBackboneHere() && backboneLikelyNeeded(imageFiles, store, dir, ex)) {
-        preload = BackbonePreload.load(reporter, held -> {
-          Backbone b = BackboneLoader.load(source, device, ex.precision(), sha, held);
-          try {
-            runner.warmUp(ex, preprocessor, b);
-          } catch (RuntimeException e) {
-            b.close();
-            throw e;
-          }
-          return b;
-        });
+        // its known-answer check is this thread's first forward pass: the engine's per-thread start
+        // is paid here, beside the listing, not by the first batch
+        preload = BackbonePreload.load(reporter, held -> BackboneLoader.load(source, device, ex.precision(), sha, held));
       }
       ExtractPlan plan = planning.take();
       ImageFolderDataset dataset = plan.dataset();

@@ -56,8 +56,10 @@ final class ExtractionPipeline {
   private final AtomicLong decodedTensors = new AtomicLong();
   private final List<ImageFailure> failures = new ArrayList<>();
   private ThreadBalance balance;
-  // how many decoders may run at once; ThreadBalance may raise it
-  private final Semaphore decoding;
+  // how many decoders may run at once; ThreadBalance may change it
+  private final Decoders decoding;
+  // whether decoders and the forward pass take turns on the cores (ThreadBalance decides)
+  private final CoreTurns turns = new CoreTurns();
   private int decoders;
   private long forwardNanos;
   private long writeNanos;
@@ -90,7 +92,7 @@ final class ExtractionPipeline {
     if (batchSize == 0) LOG.info("extract: batch size {}", sizing.why());
     this.threads = threads;
     // fair: images start decoding in the order the predictor will take them
-    this.decoding = new Semaphore(threads, true);
+    this.decoding = new Decoders(threads);
     this.decoders = threads;
     this.strict = strict;
     this.progress = progress;
@@ -101,11 +103,26 @@ final class ExtractionPipeline {
     this.balance = balance;
   }
 
-  /** Allows {@code n} decoders at once from now on (more only: running ones are not stopped). */
+  /** Allows {@code n} decoders at once from now on (fewer: running ones finish their image first). */
   void allowDecoders(int n) {
-    if (n > decoders) {
-      decoding.release(n - decoders);
-      decoders = n;
+    if (n > decoders) decoding.release(n - decoders);
+    else if (n < decoders) decoding.reduce(decoders - n);
+    decoders = n;
+  }
+
+  /** Decoders and the forward pass take turns on the cores from now on, or share them. */
+  void takeTurns(boolean on) {
+    turns.set(on);
+  }
+
+  /** A fair semaphore whose permits can also be taken away. */
+  private static final class Decoders extends Semaphore {
+    Decoders(int permits) {
+      super(permits, true);
+    }
+
+    void reduce(int n) {
+      reducePermits(n);
     }
   }
 
@@ -173,7 +190,7 @@ final class ExtractionPipeline {
       int maxViews = jobs.stream().mapToInt(ExtractJob::rows).max().orElse(1);
       int window = Math.max(2 * poolSize, 2 * batchSize / maxViews + 1);
       ForwardLanes<List<Pending>> lanes = new ForwardLanes<>(backbone.lanes(), batchSize * preprocessor.tensorSize(),
-          (lane, batch) -> TapRows.join(backbone.forwardTaps(lane, batch)), LOG::warn);
+          (lane, batch) -> turns.forward(() -> TapRows.join(backbone.forwardTaps(lane, batch))), LOG::warn);
       ForwardLanes.Done<List<Pending>> written = this::write;
       List<Pending> pending = new ArrayList<>(batchSize);
       try {
@@ -274,12 +291,18 @@ final class ExtractionPipeline {
   /** On a decoder thread: read, check the bytes are the ones hashed, decode, preprocess the views. */
   private Decoded decode(ExtractJob job) {
     decoding.acquireUninterruptibly();
-    long t0 = System.nanoTime();
     try {
-      JobDecoder.Decoded d = jobDecoder.decode(job.contentHash(), job.entry().path(), job.views());
+      // timed inside the turn: waiting for a forward pass to end is not decoding
+      JobDecoder.Decoded d = turns.decode(() -> {
+        long t0 = System.nanoTime();
+        try {
+          return jobDecoder.decode(job.contentHash(), job.entry().path(), job.views());
+        } finally {
+          decodeNanos.addAndGet(System.nanoTime() - t0);
+        }
+      });
       return new Decoded(job, d.tensors(), d.skipReason());
     } finally {
-      decodeNanos.addAndGet(System.nanoTime() - t0);
       decodedTensors.addAndGet(job.rows());
       decoding.release();
     }

@@ -1,6 +1,5 @@
 package dev.headstart.extract;
 
-import dev.headstart.config.ExtractConfig;
 import dev.headstart.config.PipelineConfig;
 import dev.headstart.core.Reporter;
 import java.io.IOException;
@@ -30,13 +29,6 @@ public interface JobRunner {
       Map<String, Double> timings, String summary) {}
 
   Outcome run(Context context, List<ExtractJob> jobs) throws IOException;
-
-  /**
-   * Readies a loaded backbone for this runner's first batch (on the thread that loaded it, while
-   * the extract still lists and hashes): what the first forward pass and the first part would
-   * otherwise pay on the way. Nothing by default.
-   */
-  default void warmUp(ExtractConfig ex, Preprocessor preprocessor, Backbone backbone) {}
 
   /** Whether the driver itself needs the backbone loaded (this JVM runs it, or describes it). */
   default boolean loadsBackboneHere() {

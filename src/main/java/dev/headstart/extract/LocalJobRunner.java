@@ -31,7 +31,7 @@ public final class LocalJobRunner implements JobRunner {
     if (threads.balanceTorch() || threads.balanceDecoders()) {
       balancer = new ThreadBalance(Runtime.getRuntime().availableProcessors(), threads.decoders(),
           threads.intraOp(), c.backbone().device().isGpu(), threads.balanceTorch() ? JniUtils::setNumThreads : null,
-          threads.balanceDecoders() ? pipeline::allowDecoders : null, LOG::info);
+          threads.balanceDecoders() ? pipeline::allowDecoders : null, pipeline::takeTurns, System::nanoTime, LOG::info);
       pipeline.balanceThreads(balancer);
     }
     try {
@@ -47,27 +47,10 @@ public final class LocalJobRunner implements JobRunner {
     timings.put("write_seconds", pipeline.writeSeconds());
     timings.put("decode_threads", (double) (balancer != null ? balancer.decoders() : threads.decoders()));
     timings.put("intra_op_threads", (double) (balancer != null ? balancer.threads() : threads.intraOp()));
+    timings.put("taking_turns", balancer != null && balancer.takingTurns() ? 1.0 : 0.0);
     timings.put("batch_size", (double) pipeline.batchSize());
     return new Outcome(pipeline.failures(), pipeline.imagesRun(), pipeline.rowsWritten(), pipeline.partsWritten(),
         timings, String.format(Locale.ROOT, "%.1f images/s, forward %.1f s", rate, pipeline.forwardSeconds()));
-  }
-
-  /**
-   * One forward pass of a batch of the size the run will use, under its thread count, on blank
-   * images: the engine's one-off costs (kernels for these shapes, buffers, its threads) are paid
-   * here rather than by the first real batch.
-   */
-  @Override
-  public void warmUp(ExtractConfig ex, Preprocessor preprocessor, Backbone backbone) {
-    if (backbone.device().isGpu()) return;
-    int batch = ex.batchSize() > 0 ? ex.batchSize() : BatchSizing.CPU_BATCH;
-    int before = LibtorchThreads.set(Threads.of(ex).intraOp());
-    try {
-      backbone.forwardTaps(0, new ImageBatch(new float[batch * preprocessor.tensorSize()], batch,
-          preprocessor.inputSize()));
-    } finally {
-      LibtorchThreads.set(before);
-    }
   }
 
   /**

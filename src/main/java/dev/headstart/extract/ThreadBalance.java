@@ -3,29 +3,38 @@ package dev.headstart.extract;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 /**
- * Decides once, from the first batches, how extract's threads are best spent: the starting split
- * (decoders, and libtorch on the cores they leave), libtorch on every core, or a decoder on every
- * core. The split is right when decoding and the forward pass cost about the same (the bundled
- * example): an OpenMP forward pass stalls at each barrier when a decoder preempts one of its
- * threads. When the forward pass is the bottleneck by a wide margin (ResNet-18 fp32 at 224 px
- * costs a few times what decoding its image does), the decoders idle and the forward pass is
- * better spread over every core (bench/results.md compares the two settings). When decoding is
- * the bottleneck (a fast backbone), more decoders help. On a GPU every core decodes from the
- * start ({@link #decideForGpu}).
+ * Decides, from the first batches, how extract's threads are best spent: the starting split
+ * (decoders, and libtorch on the cores they leave), taking turns (the forward pass on every core
+ * while nothing decodes, every core decoding between passes: {@link CoreTurns}), or a decoder on
+ * every core. The split is right when decoding and the forward pass cost about the same (the
+ * bundled example). When the forward pass costs several times what decoding does (ResNet-18 at
+ * 224 px), the split's decoders idle; libtorch on every core beside them would share the cores,
+ * and an OpenMP forward pass stalls at each barrier for the thread a decoder preempts, so the two
+ * take turns instead. When decoding is the bottleneck (a fast backbone), more decoders help. On a
+ * GPU every core decodes from the start ({@link #decideForGpu}).
  *
  * <p>The model, per image: decode = a decoder's time, forward = the forward pass's time on its
- * current threads. With d decoders and t libtorch threads on c cores the rate is the smallest of
- * d / decode, t / (forward x threads) and, on the CPU, c / (decode + forward x threads): the
- * cores shared by both (the forward pass assumed to scale with its threads). The best candidate
- * is applied when it predicts at least {@link #MIN_GAIN} times the current rate. The first batch
- * is not measured (TorchScript optimizes the graph on its first runs); the second decides.
+ * current threads. With d decoders and t libtorch threads on c cores side by side, the rate is the
+ * smallest of d / decode, t / (forward x threads) and, on the CPU, c / (decode + forward x
+ * threads): the cores shared by both (the forward pass assumed to scale with its threads). Taking
+ * turns reaches that last bound. The best candidate is applied when it predicts at least {@link
+ * #MIN_GAIN} times the current rate. The first batch is not measured (TorchScript optimizes the
+ * graph on its first runs); the second decides. Taking turns is then checked against the clock:
+ * when the batches after the switch come slower than before it (the forward pass did not scale
+ * to every core), the split comes back.
  */
 final class ThreadBalance {
   static final double MIN_GAIN = 1.25;
+  /** Taking turns stays when its measured rate is at least this share of the split's. */
+  static final double KEEP_TURNS = 0.95;
   private static final int SKIP = 1;
   private static final int MEASURE = 1;
+  /** Batches after the switch: the first is left out (it straddles the switch), the rest measured. */
+  private static final int CHECK_SKIP = 1;
+  private static final int CHECK = 2;
 
   private final int cores;
   private final int decoders;
@@ -33,8 +42,17 @@ final class ThreadBalance {
   private final boolean gpu;
   private final IntConsumer setThreads;
   private final IntConsumer setDecoders;
+  private final Consumer<Boolean> setTurns;
+  private final LongSupplier clock;
   private final Consumer<String> log;
   private int batches;
+  private long lastBatchAt = -1;
+  private double splitRate;
+  private int checkBatches;
+  private long checkImages;
+  private long checkFrom;
+  private boolean checking;
+  private boolean turns;
   private long forwardNanos;
   private long forwardImages;
   private boolean decided;
@@ -48,9 +66,14 @@ final class ThreadBalance {
    * @param setThreads sets libtorch's intra-op threads (called on the forward pass's thread);
    *     null when they were chosen by hand and stay
    * @param setDecoders sets how many decoders may run at once; null when chosen by hand
+   * @param setTurns makes decoders and the forward pass take turns (true) or share the cores;
+   *     null when they cannot (GPU)
+   * @param clock nanoseconds, for the rates the batches actually came at
    */
   ThreadBalance(int cores, int decoders, int threads, boolean gpu, IntConsumer setThreads, IntConsumer setDecoders,
-      Consumer<String> log) {
+      Consumer<Boolean> setTurns, LongSupplier clock, Consumer<String> log) {
+    this.setTurns = setTurns;
+    this.clock = clock;
     this.cores = cores;
     this.decoders = decoders;
     this.threads = threads;
@@ -88,21 +111,36 @@ final class ThreadBalance {
    * time and images so far.
    */
   void afterBatch(long nanos, int images, long decodeNanos, long decodedImages) {
+    long at = clock.getAsLong();
+    long since = lastBatchAt;
+    lastBatchAt = at;
+    if (checking) {
+      check(images, since, at);
+      return;
+    }
     if (decided || ++batches <= SKIP) return;
     forwardNanos += nanos;
     forwardImages += images;
     if (batches < SKIP + MEASURE || decodedImages == 0) return;
     decided = true;
+    // what the split delivered: this batch's images over the time since the one before
+    splitRate = since < 0 || at <= since ? 0 : images / ((at - since) / 1e9);
     double forward = forwardNanos / 1e9 / forwardImages;
     double decode = decodeNanos / 1e9 / decodedImages;
     double now = rate(decoders, threads, forward, decode);
-    double allTorch = gpu || setThreads == null ? 0 : rate(decoders, cores, forward, decode);
+    boolean canTakeTurns = !gpu && setThreads != null && setDecoders != null && setTurns != null && cores > 1;
+    double taking = canTakeTurns ? cores / (decode + forward * threads) : 0;
     double allDecode = setDecoders == null ? 0 : rate(cores, threads, forward, decode);
     String choice = "kept " + decoders + " decoder(s) + " + threads + " libtorch thread(s)";
-    if (allTorch >= allDecode && allTorch >= MIN_GAIN * now && cores > threads) {
+    if (taking > allDecode && taking >= MIN_GAIN * now) {
+      turns = true;
       finalThreads = cores;
+      finalDecoders = cores;
       setThreads.accept(cores);
-      choice = "libtorch now uses " + cores + " threads";
+      setDecoders.accept(cores);
+      setTurns.accept(true);
+      checking = splitRate > 0;
+      choice = "decoders and the forward pass take turns on all " + cores + " cores";
     } else if (allDecode >= MIN_GAIN * now && cores > decoders) {
       finalDecoders = cores;
       setDecoders.accept(cores);
@@ -110,9 +148,36 @@ final class ThreadBalance {
     }
     decision = String.format(Locale.ROOT,
         "forward %.1f ms/image on %d thread(s)%s, decoding %.1f ms/image on %d: predicted %.0f images/s as is,"
-            + " %s with libtorch on all %d cores, %.0f with %d decoders -> %s",
+            + " %s taking turns on all %d cores, %.0f with %d decoders -> %s",
         forward * 1e3, threads, gpu ? " (GPU)" : "", decode * 1e3, decoders, now,
-        allTorch == 0 ? "n/a" : String.format(Locale.ROOT, "%.0f", allTorch), cores, allDecode, cores, choice);
+        taking == 0 ? "n/a" : String.format(Locale.ROOT, "%.0f", taking), cores, allDecode, cores, choice);
+    log.accept("extract: " + decision);
+  }
+
+  /** After the switch to taking turns: the measured rate keeps it, or brings the split back. */
+  private void check(int images, long since, long at) {
+    if (++checkBatches <= CHECK_SKIP) {
+      checkFrom = at;
+      return;
+    }
+    checkImages += images;
+    if (checkBatches < CHECK_SKIP + CHECK) return;
+    checking = false;
+    double measured = checkImages / Math.max(1e-9, (at - checkFrom) / 1e9);
+    String verdict;
+    if (measured >= KEEP_TURNS * splitRate) {
+      verdict = "kept";
+    } else {
+      turns = false;
+      finalThreads = threads;
+      finalDecoders = decoders;
+      setTurns.accept(false);
+      setThreads.accept(threads);
+      setDecoders.accept(decoders);
+      verdict = "back to " + decoders + " decoder(s) + " + threads + " libtorch thread(s)";
+    }
+    decision += String.format(Locale.ROOT, "; measured %.0f images/s taking turns against %.0f before -> %s",
+        measured, splitRate, verdict);
     log.accept("extract: " + decision);
   }
 
@@ -127,6 +192,11 @@ final class ThreadBalance {
   /** libtorch's intra-op threads after the decision. */
   int threads() {
     return finalThreads;
+  }
+
+  /** Whether decoders and the forward pass take turns on the cores after the decision. */
+  boolean takingTurns() {
+    return turns;
   }
 
   /** Decoders allowed at once after the decision. */

@@ -27,6 +27,8 @@ public final class DecodeEffect {
   private DecodeEffect() {}
 
   public static void main(String[] args) throws Exception {
+    // the oneDNN cap extract's command line would run under on this machine (see ExtractBench)
+    dev.headstart.engine.EngineGuard.prepare(java.util.EnumSet.of(dev.headstart.engine.Workload.FP32_INFERENCE));
     Path root = Path.of(args[0]);
     String model = Path.of(args[1]).toAbsolutePath().toString();
     List<Path> files;

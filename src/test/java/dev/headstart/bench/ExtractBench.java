@@ -133,6 +133,11 @@ public final class ExtractBench {
     String precision = a.getOrDefault("precision", "fp32");
     String mode = a.getOrDefault("mode", "both");
     String intra = System.getProperty("ai.djl.pytorch.num_threads", "default");
+    // the oneDNN cap extract's command line would run under on this machine (the engine check's
+    // choice, cached per machine): without it a failed known answer falls back to the slower
+    // unfrozen file, which the command line never measures
+    dev.headstart.engine.EngineGuard.prepare(java.util.EnumSet.of(precision.equals("bf16")
+        ? dev.headstart.engine.Workload.BF16_INFERENCE : dev.headstart.engine.Workload.FP32_INFERENCE));
 
     if (mode.equals("decode")) {
       decode(Path.of(images), model, Integer.parseInt(a.getOrDefault("rounds", "2")),
