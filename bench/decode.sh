@@ -101,6 +101,7 @@ for rep in $(seq ${REPEAT:-2}); do
       --threads $CORES --workers $CORES --batch 32 --draft
     record $case "${FWD_JAVA[@]}" dev.headstart.bench.ExtractBench --mode forward --model $MODEL --images $IMAGES \
       --batch 32 --iters 4
+    record $case $PY bench/reference.py forward --model $MODEL --threads $CORES --batch 32 --iters 4 --rounds 1
   done
 done
 echo "== decoding per core (one thread: read, decode, resize + crop + normalize; 2 rounds, the first warms the JIT)" >&2

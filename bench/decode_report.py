@@ -143,6 +143,15 @@ def main():
                  f'{"met" if ratio >= targets[c] else "not met"} |')
     o.append("")
     for c, (ratio, hr, rf, fw) in summary.items():
+        pf = best(rows, case=c, what="reference forward")
+        if pf:
+            # what the forward passes alone allow: no extract outruns its own backbone
+            need = targets[c] * rf["images_per_s"]
+            o.append(f'- {c}: the forward pass alone, same file, batch 32, all cores: headstart (libtorch '
+                     f'2.7.1, oneDNN cap {fw.get("onednn_max_cpu_isa", "?")}) '
+                     f'{fw["images_per_s"]:.1f} images/s ({load(fw)}), the reference (PyTorch) '
+                     f'{pf["images_per_s"]:.1f} ({load(pf)}); {targets[c]}× the reference\'s extract needs '
+                     f'{need:.1f} images/s, {need / fw["images_per_s"] * 100:.0f}% of headstart\'s forward-only rate.')
         o.append(f'- {c}: headstart reduced extract runs at {hr["images_per_s"] / fw["images_per_s"] * 100:.0f}% of its '
                  f'own forward-only rate ({hr["images_per_s"]:.1f} of {fw["images_per_s"]:.1f} images/s); '
                  f'decode threads {hr["decode_threads"]:.0f}, libtorch threads {hr["intra_op_threads"]}, '

@@ -75,7 +75,8 @@ public final class ExtractCommand implements Callable<Integer> {
 
   @Option(names = "--intra-op-threads", paramLabel = "N",
       description = "libtorch threads of one forward pass (extract.intra_op_threads); 0 = the cores the decoders"
-          + " leave to start, every core if the first batches show the forward pass is the bottleneck.")
+          + " leave to start; if the first batches show the forward pass is the bottleneck, it runs on every"
+          + " core, taking turns with the decoders.")
   Integer intraOpThreads;
 
   @Option(names = "--views", paramLabel = "K",

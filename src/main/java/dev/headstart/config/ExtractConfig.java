@@ -19,8 +19,8 @@ import java.util.List;
  * @param overwrite replace features made by another backbone or preprocessing
  * @param precision fp32, or bf16 (runs the name-bf16.pt export: CPUs with AVX-512 BF16/AMX, or a GPU)
  * @param intraOpThreads libtorch threads of one forward pass; 0 = start with the cores the decoders
- *     leave and let the first batches decide whether every core is faster (the forward pass the
- *     bottleneck)
+ *     leave and let the first batches decide whether the forward pass on every core, taking turns
+ *     with the decoders, is faster (the forward pass the bottleneck)
  * @param gc after extracting, remove the feature rows of images no longer in the listing (of
  *     every backbone in the store) and compact the parts they leave sparse
  * @param compactBelow with gc: parts whose share of live rows is below this are rewritten

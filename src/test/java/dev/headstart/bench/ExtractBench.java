@@ -169,13 +169,14 @@ public final class ExtractBench {
       System.out.printf(Locale.ROOT, "{\"what\": \"headstart extract\", \"images\": %d, \"seconds\": %.2f, "
           + "\"images_per_s\": %.2f, \"decode_threads\": %.0f, \"intra_op_threads\": \"%s\", \"batch\": %d, "
           + "\"precision\": \"%s\", \"exact_decode\": %s, \"jpeg_decoder\": \"%s\", \"decode_thread_seconds\": %.2f, \"forward_seconds\": %.2f, \"write_seconds\": %.2f, "
-          + "\"loop_images_per_s\": %.2f}%n",
+          + "\"loop_images_per_s\": %.2f, \"taking_turns\": %s, \"onednn_max_cpu_isa\": \"%s\"}%n",
           r.imagesRun(), s, r.imagesRun() / s, m.timings().get("decode_threads"),
           String.valueOf(m.timings().get("intra_op_threads")), batch, precision,
           a.getOrDefault("exact-decode", "false"),
           dev.headstart.extract.ImageDecoder.jpegDecoder().startsWith("libjpeg-turbo") ? "libjpeg-turbo" : "jdk",
           m.timings().get("decode_thread_seconds"), m.timings().get("forward_seconds"),
-          m.timings().get("write_seconds"), m.timings().get("images_per_second"));
+          m.timings().get("write_seconds"), m.timings().get("images_per_second"),
+          m.timings().getOrDefault("taking_turns", 0.0) > 0, dev.headstart.engine.EngineGuard.applied().isa().envValue);
     }
     if (!mode.equals("extract")) {
       BackboneSource src = BackboneLoader.locate(
@@ -192,8 +193,10 @@ public final class ExtractBench {
         double s = (System.nanoTime() - t0) / 1e9;
         int n = batch * iters;
         System.out.printf(Locale.ROOT, "{\"what\": \"headstart forward\", \"images\": %d, \"seconds\": %.2f, "
-            + "\"images_per_s\": %.2f, \"intra_op_threads\": \"%s\", \"batch\": %d, \"precision\": \"%s\"}%n",
-            n, s, n / s, intra, batch, precision);
+            + "\"images_per_s\": %.2f, \"intra_op_threads\": \"%s\", \"batch\": %d, \"precision\": \"%s\", "
+            + "\"file_role\": \"%s\", \"onednn_max_cpu_isa\": \"%s\"}%n",
+            n, s, n / s, intra, batch, precision, b.describe().get("file_role"),
+            dev.headstart.engine.EngineGuard.applied().isa().envValue);
       }
     }
   }
