@@ -1,5 +1,6 @@
 package dev.headstart.extract;
 
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
@@ -25,23 +26,21 @@ final class CoreTurns {
 
   /** One image's decoding: never while a forward pass runs, when taking turns. */
   <T> T decode(Supplier<T> work) {
-    if (!on) return work.get();
-    lock.readLock().lock();
-    try {
-      return work.get();
-    } finally {
-      lock.readLock().unlock();
-    }
+    return under(lock.readLock(), work);
   }
 
   /** One forward pass: alone on the cores, when taking turns. */
   <T> T forward(Supplier<T> work) {
+    return under(lock.writeLock(), work);
+  }
+
+  private <T> T under(Lock turn, Supplier<T> work) {
     if (!on) return work.get();
-    lock.writeLock().lock();
+    turn.lock();
     try {
       return work.get();
     } finally {
-      lock.writeLock().unlock();
+      turn.unlock();
     }
   }
 }

@@ -16,7 +16,7 @@ import java.util.List;
  * store lacks, as jobs.
  *
  * @param listingSeconds listing the folder
- * @param hashSeconds hashing, the hash cache's read included
+ * @param hashSeconds hashing, once the hash cache was read
  * @param lookupSeconds finding the missing keys
  */
 record ExtractPlan(ImageFolderDataset dataset, Listing listing, List<ExtractJob> jobs, StoreState state,
@@ -30,12 +30,13 @@ record ExtractPlan(ImageFolderDataset dataset, Listing listing, List<ExtractJob>
     double listingSeconds = (System.nanoTime() - t0) / 1e9;
     if (ex.strict() && !dataset.skipped().isEmpty()) throw strict(dataset, dataset.skipped().get(0));
 
-    // which bytes are listed, and which of them the store already has
-    long h0 = System.nanoTime();
-    ContentHasher hasher = new ContentHasher(Runtime.getRuntime().availableProcessors());
+    // which bytes are listed, and which of them the store already has; hashing is timed once the
+    // hash cache is there (its read is the store's, beside the listing)
     List<ImageEntry> entries = new ArrayList<>();
     for (String split : dataset.splitNames()) entries.addAll(dataset.split(split));
     StoreState store = state.take();
+    long h0 = System.nanoTime();
+    ContentHasher hasher = new ContentHasher(Runtime.getRuntime().availableProcessors());
     Listing listing = Listing.of(dataset, hasher.hash(dataset.files(), entries, store.cache(), reporter.progress()),
         ex.maxPixels());
     if (ex.strict() && !listing.skipped().isEmpty()) throw strict(dataset, listing.skipped().get(0));

@@ -13,7 +13,6 @@ import dev.headstart.features.FeatureStoreException;
 import dev.headstart.features.FeatureStoreLayout;
 import dev.headstart.features.FingerprintInfo;
 import dev.headstart.features.HadoopFs;
-import dev.headstart.features.LegacyStore;
 import dev.headstart.features.Manifest;
 import dev.headstart.features.Manifest.SkippedFile;
 import dev.headstart.features.Manifest.SplitCounts;
@@ -22,7 +21,6 @@ import dev.headstart.features.StoreGc;
 import dev.headstart.features.StoreIndex;
 import dev.headstart.features.StoredKeys;
 import dev.headstart.io.Hashing;
-import dev.headstart.io.Json;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -36,7 +34,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -311,7 +308,6 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     return n;
   }
 
-
   /** This run's id in its part names: the time (names sort by it) and a random tail (two runs never collide). */
   private static String runId() {
     return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC)
@@ -332,6 +328,4 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
     if (LocalJobRunner.reducedDecode(ex)) p.put("jpeg_decode", ImageDecoder.REDUCED_DECODE);
     return p;
   }
-
-
 }

@@ -133,12 +133,7 @@ final class ThreadBalance {
     double allDecode = setDecoders == null ? 0 : rate(cores, threads, forward, decode);
     String choice = "kept " + decoders + " decoder(s) + " + threads + " libtorch thread(s)";
     if (taking > allDecode && taking >= MIN_GAIN * now) {
-      turns = true;
-      finalThreads = cores;
-      finalDecoders = cores;
-      setThreads.accept(cores);
-      setDecoders.accept(cores);
-      setTurns.accept(true);
+      apply(cores, cores, true);
       checking = splitRate > 0;
       choice = "decoders and the forward pass take turns on all " + cores + " cores";
     } else if (allDecode >= MIN_GAIN * now && cores > decoders) {
@@ -168,17 +163,23 @@ final class ThreadBalance {
     if (measured >= KEEP_TURNS * splitRate) {
       verdict = "kept";
     } else {
-      turns = false;
-      finalThreads = threads;
-      finalDecoders = decoders;
-      setTurns.accept(false);
-      setThreads.accept(threads);
-      setDecoders.accept(decoders);
+      apply(threads, decoders, false);
       verdict = "back to " + decoders + " decoder(s) + " + threads + " libtorch thread(s)";
     }
     decision += String.format(Locale.ROOT, "; measured %.0f images/s taking turns against %.0f before -> %s",
         measured, splitRate, verdict);
     log.accept("extract: " + decision);
+  }
+
+  /** Sets libtorch's threads, the decoders and whether they take turns (turns off first, on last). */
+  private void apply(int t, int d, boolean takeTurns) {
+    if (!takeTurns) setTurns.accept(false);
+    setThreads.accept(t);
+    setDecoders.accept(d);
+    if (takeTurns) setTurns.accept(true);
+    finalThreads = t;
+    finalDecoders = d;
+    turns = takeTurns;
   }
 
   /** Predicted images/s with d decoders and t libtorch threads (ideal scaling of the forward pass). */
