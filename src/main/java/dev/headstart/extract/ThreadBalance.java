@@ -22,7 +22,8 @@ import java.util.function.LongSupplier;
  * threads): the cores shared by both (the forward pass assumed to scale with its threads). Taking
  * turns reaches that last bound. The best candidate is applied when it predicts at least {@link
  * #MIN_GAIN} times the current rate. The first batch is not measured (TorchScript optimizes the
- * graph on its first runs); the second decides. Taking turns is then checked against the clock:
+ * graph on its first runs, the first part opens); the next two are, and decide. Taking turns is then
+ * checked against the clock:
  * when the batches after the switch come slower than before it (the forward pass did not scale
  * to every core), the split comes back.
  */
@@ -31,7 +32,7 @@ final class ThreadBalance {
   /** Taking turns stays when its measured rate is at least this share of the split's. */
   static final double KEEP_TURNS = 0.95;
   private static final int SKIP = 1;
-  private static final int MEASURE = 1;
+  private static final int MEASURE = 2;
   /** Batches after the switch: the first is left out (it straddles the switch), the rest measured. */
   private static final int CHECK_SKIP = 1;
   private static final int CHECK = 2;
@@ -46,7 +47,7 @@ final class ThreadBalance {
   private final LongSupplier clock;
   private final Consumer<String> log;
   private int batches;
-  private long lastBatchAt = -1;
+  private long splitFrom;
   private double splitRate;
   private int checkBatches;
   private long checkImages;
@@ -112,19 +113,21 @@ final class ThreadBalance {
    */
   void afterBatch(long nanos, int images, long decodeNanos, long decodedImages) {
     long at = clock.getAsLong();
-    long since = lastBatchAt;
-    lastBatchAt = at;
     if (checking) {
-      check(images, since, at);
+      check(images, at);
       return;
     }
-    if (decided || ++batches <= SKIP) return;
+    if (decided) return;
+    if (++batches <= SKIP) {
+      splitFrom = at;
+      return;
+    }
     forwardNanos += nanos;
     forwardImages += images;
     if (batches < SKIP + MEASURE || decodedImages == 0) return;
     decided = true;
-    // what the split delivered: this batch's images over the time since the one before
-    splitRate = since < 0 || at <= since ? 0 : images / ((at - since) / 1e9);
+    // what the split delivered: the measured batches' images over the time since the skipped one
+    splitRate = at <= splitFrom ? 0 : forwardImages / ((at - splitFrom) / 1e9);
     double forward = forwardNanos / 1e9 / forwardImages;
     double decode = decodeNanos / 1e9 / decodedImages;
     double now = rate(decoders, threads, forward, decode);
@@ -150,7 +153,7 @@ final class ThreadBalance {
   }
 
   /** After the switch to taking turns: the measured rate keeps it, or brings the split back. */
-  private void check(int images, long since, long at) {
+  private void check(int images, long at) {
     if (++checkBatches <= CHECK_SKIP) {
       checkFrom = at;
       return;
