@@ -22,8 +22,8 @@ import java.util.function.LongSupplier;
  * threads): the cores shared by both (the forward pass assumed to scale with its threads). Taking
  * turns reaches that last bound. The best candidate is applied when it predicts at least {@link
  * #MIN_GAIN} times the current rate. The first batch is not measured (TorchScript optimizes the
- * graph on its first runs, the first part opens); the next two are, and decide. Taking turns is then
- * checked against the clock:
+ * graph on its first runs, the first part opens); the second is, and decides (every batch at the split
+ * is slow when the forward pass is the bottleneck). Taking turns is then checked against the clock:
  * when the batches after the switch come slower than before it (the forward pass did not scale
  * to every core), the split comes back.
  */
@@ -32,7 +32,7 @@ final class ThreadBalance {
   /** Taking turns stays when its measured rate is at least this share of the split's. */
   static final double KEEP_TURNS = 0.95;
   private static final int SKIP = 1;
-  private static final int MEASURE = 2;
+  private static final int MEASURE = 1;
   /** Batches after the switch: the first is left out (it straddles the switch), the rest measured. */
   private static final int CHECK_SKIP = 1;
   private static final int CHECK = 2;
@@ -126,7 +126,8 @@ final class ThreadBalance {
     forwardImages += images;
     if (batches < SKIP + MEASURE || decodedImages == 0) return;
     decided = true;
-    // what the split delivered: the measured batches' images over the time since the skipped one
+    // what the split delivered: the measured batch's images over the time since the skipped one (a
+    // floor: the extract's start-up work still shares the cores then, so only a clear loss reverts)
     splitRate = at <= splitFrom ? 0 : forwardImages / ((at - splitFrom) / 1e9);
     double forward = forwardNanos / 1e9 / forwardImages;
     double decode = decodeNanos / 1e9 / decodedImages;
