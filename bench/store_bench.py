@@ -16,6 +16,7 @@ bench/STORE_RESULTS.md out. bench/store.sh runs both steps:
 
   bench/store.sh                                    # measure, record, then write the table
   BACKBONE=resnet18 bench/store.sh                  # the same with a ResNet-18 at 224 px
+  HEADSTART_JAVA_OPTS="-Xmx8g -XX:TieredStopAtLevel=1" bench/store.sh   # JVM options (recorded)
   /usr/bin/python3 bench/store_bench.py table       # the table again from the committed records
 """
 import argparse
@@ -208,6 +209,9 @@ def run(args):
     with open(RECORDS, "a") as f:
         for r in recs:
             r.update({"date": date, "command": "bench/store.sh", "backbone": args.backbone, **m})
+            # bin/headstart passes HEADSTART_JAVA_OPTS to the JVM: a run with other JIT or GC settings says so
+            if os.environ.get("HEADSTART_JAVA_OPTS"):
+                r["java_opts"] = os.environ["HEADSTART_JAVA_OPTS"]
             f.write(json.dumps(r) + "\n")
     print(f"appended {len(recs)} records to {os.path.relpath(RECORDS, ROOT)}", file=sys.stderr)
 
@@ -217,7 +221,8 @@ def table(args):
         recs = [json.loads(l) for l in f if l.strip()]
     runs = {}
     for r in recs:
-        runs.setdefault((r["date"], r["cpu"], r["cores"], r.get("backbone", "example")), {})[r["step"]] = r
+        runs.setdefault((r["date"], r["cpu"], r["cores"], r.get("backbone", "example"), r.get("java_opts", "")),
+                        {})[r["step"]] = r
     lines = ["# The content-keyed feature store: what a change costs", "",
              "Written by `bench/store_bench.py table` from `bench/records/store.jsonl` (measure with",
              "`bench/store.sh`). 12,500 Fashion-MNIST PNGs (train 10,000, val 2,500; five classes), the",
@@ -226,10 +231,11 @@ def table(args):
              "(JVM start, engine guard, listing, hashing, store, backbone); *extract*: the manifest's own",
              "seconds.", ""]
     names = {"example": "the bundled example's backbone", "resnet18": "ResNet-18 at 224 px"}
-    for (date, cpu, cores, backbone), steps in sorted(runs.items()):
+    for (date, cpu, cores, backbone, java_opts), steps in sorted(runs.items()):
         full = steps.get("full", {})
         load = max(r.get("load_average", 0) for r in steps.values())
-        lines += [f"## {date} · {cpu} · {cores} cores · {names.get(backbone, backbone)} · load average up to {load:.1f}",
+        jvm = f" · JVM `{java_opts}`" if java_opts else ""
+        lines += [f"## {date} · {cpu} · {cores} cores · {names.get(backbone, backbone)}{jvm} · load average up to {load:.1f}",
                   "",
                   "| step | wall s | extract s | images run | rows reused | files hashed | hash s |",
                   "|---|---:|---:|---:|---:|---:|---:|"]

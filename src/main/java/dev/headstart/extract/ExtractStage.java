@@ -157,11 +157,13 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
       double setupSeconds = 0;
       if (!jobs.isEmpty() || info == null) {
         // the backbone describes the rows it makes (and is checked here, before any work)
-        if (backbone == null) {
+        if (backbone == null && preload.started()) {
+          backbone = preload.take(reporter);
+          loadNanos = preload.nanos();
+        } else if (backbone == null) {
           long l0 = System.nanoTime();
-          backbone = preload.started() ? preload.take(reporter)
-              : BackboneLoader.load(source, device, ex.precision(), sha, reporter);
-          loadNanos = preload.started() ? preload.nanos() : System.nanoTime() - l0;
+          backbone = BackboneLoader.load(source, device, ex.precision(), sha, reporter);
+          loadNanos = System.nanoTime() - l0;
         }
         if (info == null) {
           info = new FingerprintInfo(fingerprint, backbone.describe(), preprocessing, backbone.featureDim(), ex.views(),
@@ -260,9 +262,11 @@ public final class ExtractStage implements Stage<ExtractStage.Result> {
   /**
    * Whether to load the backbone while the folder is listed: no hash cache or no rows of this
    * fingerprint yet, --overwrite, or a folder changed since the hash cache was written. Checked
-   * on the local disk without Hadoop (its first use costs more than the whole check).
+   * on the local disk without Hadoop (its first use costs more than the whole check). A data root
+   * that is no folder loads nothing: the listing's error comes without waiting for a backbone.
    */
   private static boolean backboneLikelyNeeded(ImageFiles files, Path store, Path dir, ExtractConfig ex) {
+    if (files.local("") != null && !files.isFolder("")) return false;
     if (ex.overwrite()) return true;
     long cacheWritten = modifiedMillis(FeatureStoreLayout.hashCache(store));
     if (cacheWritten <= 0 || modifiedMillis(new Path(dir, FeatureStoreLayout.FINGERPRINT_INFO)) <= 0) return true;
